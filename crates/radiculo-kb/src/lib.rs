@@ -1,0 +1,488 @@
+//! The radiculo knowledge base: what the engine knows, as checked data.
+//!
+//! The files under `kb/` are embedded at build time ([`embedded`]) and turned into a [`Kb`] by
+//! [`load`], which validates everything (dangling ids, probabilities out of range, missing
+//! sources, contract coverage) and reports problems as [`Diagnostic`]s with stable codes.
+//!
+//! This crate does no IO beyond what the compiler embeds, keeps no global state and knows
+//! nothing about inference: it turns text into checked tables.
+//!
+//! Layout:
+//! - `schema`: the raw TOML shape;
+//! - [`vocab`]: finding ids, their texts and finding sets;
+//! - [`contract`]: the ids contract v1 promises;
+//! - `load`: the loader and linter, producing the types below.
+#![deny(missing_docs)]
+
+pub mod contract;
+mod load;
+mod schema;
+pub mod vocab;
+
+use std::fmt;
+
+use indexmap::IndexMap;
+
+pub use load::load;
+pub use vocab::{Category, FindingDef, FindingId, FindingSet, Shape, Side, Vocabulary};
+
+/// The knowledge-base files compiled into the binary, as `(file name, text)`.
+pub fn embedded() -> &'static [(&'static str, &'static str)] {
+    &[
+        ("kb.toml", include_str!("../../../kb/kb.toml")),
+        ("sources.toml", include_str!("../../../kb/sources.toml")),
+        ("findings.toml", include_str!("../../../kb/findings.toml")),
+        ("model.toml", include_str!("../../../kb/model.toml")),
+        ("triage.toml", include_str!("../../../kb/triage.toml")),
+        ("advice.toml", include_str!("../../../kb/advice.toml")),
+    ]
+}
+
+/// A loaded, validated knowledge base.
+#[derive(Debug, Clone)]
+pub struct Kb {
+    /// The knowledge-base version, recorded with every assessment.
+    pub version: String,
+    /// A title for reports.
+    pub title: String,
+    /// The population the numbers describe.
+    pub population: String,
+    /// What the tool is and is not, for every page a person reads.
+    pub disclaimer: String,
+    /// Every source, by id.
+    pub sources: IndexMap<String, SourceDef>,
+    /// The finding vocabulary.
+    pub vocab: Vocabulary,
+    /// The probability model.
+    pub model: Model,
+    /// Red flags, in file order.
+    pub red_flags: Vec<RedFlagDef>,
+    /// Triage rules, in file order.
+    pub rules: Vec<RuleDef>,
+    /// The triage level when no rule fires.
+    pub default_triage: DefaultTriageDef,
+    /// Advice items, in file order.
+    pub advice: Vec<AdviceDef>,
+    /// Problems that do not stop the knowledge base from loading.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// A cited source.
+#[derive(Debug, Clone)]
+pub struct SourceDef {
+    /// A short name for reports.
+    pub short: String,
+    /// The full citation.
+    pub citation: String,
+    /// `guideline`, `systematic_review`, `judgement`, ...
+    pub kind: String,
+    /// How a number was derived from it, where that needs saying.
+    pub note: Option<String>,
+}
+
+/// The source(s) of one number or one piece of text: ids, and their short names for reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceRef {
+    /// Source ids.
+    pub ids: Vec<String>,
+    /// Short names joined with "; ".
+    pub text: String,
+}
+
+/// A pain mechanism.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Mechanism {
+    /// From a nerve root.
+    Radicular,
+    /// Somatic pain referred from the back.
+    Referred,
+    /// Something else: hip, vessels, nerves elsewhere.
+    Other,
+}
+
+impl Mechanism {
+    /// Every mechanism, in contract order.
+    pub const ALL: [Mechanism; 3] = [Mechanism::Radicular, Mechanism::Referred, Mechanism::Other];
+
+    /// The contract name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mechanism::Radicular => "radicular",
+            Mechanism::Referred => "referred",
+            Mechanism::Other => "other",
+        }
+    }
+
+    /// Parses a contract name.
+    pub fn parse(s: &str) -> Option<Mechanism> {
+        Mechanism::ALL.into_iter().find(|m| m.as_str() == s)
+    }
+}
+
+/// A triage level, ordered from least to most urgent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TriageLevel {
+    /// Look after it at home; seek care if it worsens or lasts.
+    SelfCare,
+    /// Book a routine appointment.
+    Routine,
+    /// See a clinician within about two weeks.
+    Soon,
+    /// See a clinician today.
+    Urgent,
+    /// Go to an emergency department now.
+    Emergency,
+}
+
+impl TriageLevel {
+    /// Every level, least urgent first.
+    pub const ALL: [TriageLevel; 5] = [
+        TriageLevel::SelfCare,
+        TriageLevel::Routine,
+        TriageLevel::Soon,
+        TriageLevel::Urgent,
+        TriageLevel::Emergency,
+    ];
+
+    /// The contract name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TriageLevel::SelfCare => "self_care",
+            TriageLevel::Routine => "routine",
+            TriageLevel::Soon => "soon",
+            TriageLevel::Urgent => "urgent",
+            TriageLevel::Emergency => "emergency",
+        }
+    }
+
+    /// Parses a contract name.
+    pub fn parse(s: &str) -> Option<TriageLevel> {
+        TriageLevel::ALL.into_iter().find(|l| l.as_str() == s)
+    }
+}
+
+impl fmt::Display for TriageLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which side(s) a hypothesis involves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HypSide {
+    /// The left only.
+    Left,
+    /// The right only.
+    Right,
+    /// Both sides.
+    Both,
+    /// No side (a whole-body or midline condition).
+    None,
+}
+
+impl HypSide {
+    pub(crate) fn parse(s: &str) -> Option<HypSide> {
+        Some(match s {
+            "left" => HypSide::Left,
+            "right" => HypSide::Right,
+            "both" => HypSide::Both,
+            "none" => HypSide::None,
+            _ => return None,
+        })
+    }
+
+    /// Whether this involves the given side.
+    pub fn covers(self, side: Side) -> bool {
+        match self {
+            HypSide::Left => side == Side::Left,
+            HypSide::Right => side == Side::Right,
+            HypSide::Both => true,
+            HypSide::None => false,
+        }
+    }
+
+    /// A name for reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HypSide::Left => "left",
+            HypSide::Right => "right",
+            HypSide::Both => "both",
+            HypSide::None => "none",
+        }
+    }
+}
+
+/// The probability model: everything the engine needs to enumerate hypotheses and compute
+/// likelihoods. Per-lesion vectors are indexed like [`Model::lesions`], per-root vectors like
+/// [`Model::roots`], per-region vectors like [`Vocabulary::regions`].
+#[derive(Debug, Clone)]
+pub struct Model {
+    /// Every root the model knows; the first `reported_roots` are reported.
+    pub roots: Vec<String>,
+    /// How many of `roots` the assessment reports (L2 to S1).
+    pub reported_roots: usize,
+    /// Conditions, in file order.
+    pub conditions: Vec<ConditionDef>,
+    /// Lesions (hypothesis templates), in file order.
+    pub lesions: Vec<LesionDef>,
+    /// P(symptom kind present | region state), `[state][kind]`, states neural, somatic, none.
+    pub emission: [[f64; 3]; 3],
+    /// The sources of the emission rows.
+    pub emission_sources: [SourceRef; 3],
+    /// P(region involved | root compressed), `[region][root]`.
+    pub coverage: Vec<Vec<f64>>,
+    /// The source of the coverage table.
+    pub coverage_source: SourceRef,
+    /// Findings caused by compressed roots (noisy-OR), by family.
+    pub root_findings: Vec<RootFindingDef>,
+    /// Findings whose probability depends on the condition or lesion, by family.
+    pub condition_findings: Vec<ConditionFindingDef>,
+}
+
+/// The region symptom states of the model's latent "region involved" variable.
+pub const REGION_STATES: [&str; 3] = ["neural", "somatic", "none"];
+
+/// A condition the assessment reports.
+#[derive(Debug, Clone)]
+pub struct ConditionDef {
+    /// The contract id.
+    pub id: String,
+    /// The clinical name.
+    pub name: String,
+    /// A plain-words name.
+    pub patient_name: String,
+    /// The pain mechanism it causes.
+    pub mechanism: Mechanism,
+    /// ICD-10-CM code.
+    pub icd10: String,
+    /// ICD-10-CM display text.
+    pub icd10_display: String,
+    /// A verified SNOMED CT concept id and its term, when there is one.
+    pub snomed: Option<(String, String)>,
+    /// P(condition) in the reference population, before age.
+    pub prior: f64,
+    /// The source of the prior.
+    pub prior_source: SourceRef,
+    /// Multipliers on the prior by age.
+    pub age_factors: Vec<AgeFactorDef>,
+}
+
+/// A prior multiplier for ages `from..=to`.
+#[derive(Debug, Clone)]
+pub struct AgeFactorDef {
+    /// First age of the band.
+    pub from: u8,
+    /// Last age of the band.
+    pub to: u8,
+    /// The multiplier.
+    pub factor: f64,
+    /// Where it comes from.
+    pub source: SourceRef,
+}
+
+/// A hypothesis template: a lesion type of one condition, at levels and sides.
+#[derive(Debug, Clone)]
+pub struct LesionDef {
+    /// The lesion id.
+    pub id: String,
+    /// Index into [`Model::conditions`].
+    pub condition: usize,
+    /// A clinical name.
+    pub name: String,
+    /// Share of the condition's prior (normalised over the condition's lesions).
+    pub share: f64,
+    /// Where the share comes from.
+    pub share_source: SourceRef,
+    /// The sides it can take; the prior is split evenly.
+    pub sides: Vec<HypSide>,
+    /// Levels with the roots each compresses; empty for a condition without a root.
+    pub levels: Vec<LevelDef>,
+    /// Multiplier on root-driven sensitivities.
+    pub root_scale: f64,
+    /// P(region involved, somatic) per region on the hypothesis's side(s).
+    pub somatic: Vec<f64>,
+    /// P(region involved, neural) per region on the hypothesis's side(s), outside the roots.
+    pub neural: Vec<f64>,
+    /// Where the involvement numbers come from.
+    pub involvement_source: Option<SourceRef>,
+    /// Further prior multipliers by age, for this lesion only.
+    pub age_factors: Vec<AgeFactorDef>,
+}
+
+/// A spinal level and the roots a lesion there compresses.
+#[derive(Debug, Clone)]
+pub struct LevelDef {
+    /// The level, e.g. `L4-L5`.
+    pub level: String,
+    /// Indices into [`Model::roots`].
+    pub roots: Vec<usize>,
+    /// Share of the lesion's prior (normalised over the lesion's levels).
+    pub share: f64,
+}
+
+/// A finding family caused by compressed roots on its side.
+#[derive(Debug, Clone)]
+pub struct RootFindingDef {
+    /// Index into [`Vocabulary::families`].
+    pub family: usize,
+    /// P(finding | root compressed), per root.
+    pub p: Vec<f64>,
+    /// P(finding) from other causes.
+    pub leak: f64,
+    /// Multiplier on `p`, per lesion.
+    pub scale: Vec<f64>,
+    /// Where the numbers come from.
+    pub source: SourceRef,
+}
+
+/// A finding family whose probability depends on the condition or lesion.
+#[derive(Debug, Clone)]
+pub struct ConditionFindingDef {
+    /// Index into [`Vocabulary::families`].
+    pub family: usize,
+    /// P(finding) when the lesion gives no value (and on an uninvolved side).
+    pub default: f64,
+    /// P(finding | lesion), per lesion, where given.
+    pub p: Vec<Option<f64>>,
+    /// Where the numbers come from.
+    pub source: SourceRef,
+}
+
+/// A compiled `when` table. See `kb/README.md` for the meaning of each key.
+#[derive(Debug, Clone, Default)]
+pub struct Predicate {
+    /// Each set must meet the present findings.
+    pub all_of: Vec<FindingSet>,
+    /// No present finding may be in this set.
+    pub none: FindingSet,
+    /// Present findings in this set must exist on both sides.
+    pub bilateral: Option<FindingSet>,
+    /// Age at least.
+    pub age_at_least: Option<u8>,
+    /// Age below.
+    pub age_below: Option<u8>,
+    /// Duration known and at least.
+    pub duration_days_at_least: Option<u32>,
+    /// Duration known and below.
+    pub duration_days_below: Option<u32>,
+    /// Duration unknown or below.
+    pub duration_unknown_or_below: Option<u32>,
+    /// The final triage level is one of these.
+    pub triage_in: Vec<TriageLevel>,
+    /// Condition (index) probability at least.
+    pub condition_at_least: Vec<(usize, f64)>,
+    /// Mechanism probability at least.
+    pub mechanism_at_least: Vec<(Mechanism, f64)>,
+}
+
+/// A red flag: raised by present findings, with the lowest level a case with it can get.
+#[derive(Debug, Clone)]
+pub struct RedFlagDef {
+    /// The red flag id.
+    pub id: String,
+    /// What it means, for the person.
+    pub patient: String,
+    /// What it means, for clinicians.
+    pub clinician: String,
+    /// The findings that raise it.
+    pub findings: FindingSet,
+    /// A further condition, if any.
+    pub when: Option<Predicate>,
+    /// The lowest triage level with this red flag.
+    pub min_level: TriageLevel,
+    /// The guidance behind it.
+    pub source: SourceRef,
+}
+
+/// A triage rule.
+#[derive(Debug, Clone)]
+pub struct RuleDef {
+    /// The rule id.
+    pub id: String,
+    /// The level it gives.
+    pub level: TriageLevel,
+    /// The reason, for the person.
+    pub patient: String,
+    /// The reason, for clinicians.
+    pub clinician: String,
+    /// When it fires (presence, age and duration only).
+    pub when: Predicate,
+    /// The guidance behind it.
+    pub source: SourceRef,
+}
+
+/// The triage when no rule fires.
+#[derive(Debug, Clone)]
+pub struct DefaultTriageDef {
+    /// The level.
+    pub level: TriageLevel,
+    /// The reason, for the person.
+    pub patient: String,
+    /// The reason, for clinicians.
+    pub clinician: String,
+    /// The guidance behind it.
+    pub source: SourceRef,
+}
+
+/// Who a piece of advice is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// The person in pain.
+    Patient,
+    /// A clinician.
+    Clinician,
+}
+
+impl Audience {
+    /// The contract name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Audience::Patient => "patient",
+            Audience::Clinician => "clinician",
+        }
+    }
+}
+
+/// One piece of advice.
+#[derive(Debug, Clone)]
+pub struct AdviceDef {
+    /// The advice id.
+    pub id: String,
+    /// Who it is for.
+    pub audience: Audience,
+    /// What it is about (`self_care`, `medicine_caution`, ...).
+    pub topic: String,
+    /// The advice.
+    pub text: String,
+    /// Where it comes from.
+    pub source: SourceRef,
+    /// When it applies; always when `None`.
+    pub when: Option<Predicate>,
+}
+
+/// One problem found while loading, with a stable code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// A stable code, `KB001` to `KB099`; see [`load`] for the list.
+    pub code: &'static str,
+    /// Where: `file.toml: table.key`.
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}: {}", self.code, self.path, self.message)
+    }
+}
+
+/// The knowledge base could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[error("the knowledge base has {} error(s); first: {}", .errors.len(), .errors[0])]
+pub struct KbError {
+    /// Every error found (never empty).
+    pub errors: Vec<Diagnostic>,
+    /// Warnings found along the way.
+    pub warnings: Vec<Diagnostic>,
+}
