@@ -35,6 +35,7 @@ pub fn embedded() -> &'static [(&'static str, &'static str)] {
         ("model.toml", include_str!("../../../kb/model.toml")),
         ("triage.toml", include_str!("../../../kb/triage.toml")),
         ("advice.toml", include_str!("../../../kb/advice.toml")),
+        ("questions.toml", include_str!("../../../kb/questions.toml")),
     ]
 }
 
@@ -63,6 +64,10 @@ pub struct Kb {
     pub default_triage: DefaultTriageDef,
     /// Advice items, in file order.
     pub advice: Vec<AdviceDef>,
+    /// Questions asked together, in file order.
+    pub groups: Vec<GroupDef>,
+    /// Templates for why a question is asked.
+    pub why: WhyDef,
     /// Problems that do not stop the knowledge base from loading.
     pub warnings: Vec<Diagnostic>,
 }
@@ -458,6 +463,38 @@ pub struct AdviceDef {
     pub source: SourceRef,
     /// When it applies; always when `None`.
     pub when: Option<Predicate>,
+}
+
+/// Findings asked together as one question (the body map, a red-flag checklist).
+#[derive(Debug, Clone)]
+pub struct GroupDef {
+    /// The group id, used as the question id.
+    pub id: String,
+    /// The findings asked, in vocabulary order.
+    pub items: Vec<FindingId>,
+    /// The same as a set.
+    pub set: FindingSet,
+    /// Whether it must be asked before the interview ends.
+    pub mandatory: bool,
+    /// Whether it opens the interview.
+    pub first: bool,
+    /// The question, for the person.
+    pub patient: String,
+    /// The question, for clinicians.
+    pub clinician: String,
+    /// Why it is asked.
+    pub why: String,
+}
+
+/// Templates for why a question is asked; `{a}` and `{b}` are the two things it separates.
+#[derive(Debug, Clone)]
+pub struct WhyDef {
+    /// The answer could change how soon to be seen.
+    pub triage: String,
+    /// The answer separates two conditions.
+    pub condition: String,
+    /// The answer separates two roots.
+    pub root: String,
 }
 
 /// One problem found while loading, with a stable code.

@@ -22,13 +22,13 @@ use indexmap::IndexMap;
 
 use crate::schema;
 use crate::vocab::{
-    Category, FamilyDef, FindingDef, FindingId, FindingSet, MAX_FINDINGS, RegionDef,
-    SYMPTOM_KINDS, Shape, Side, Vocabulary,
+    Category, FamilyDef, FindingDef, FindingId, FindingSet, MAX_FINDINGS, RegionDef, SYMPTOM_KINDS,
+    Shape, Side, Vocabulary,
 };
 use crate::{
     AdviceDef, AgeFactorDef, Audience, ConditionDef, ConditionFindingDef, DefaultTriageDef,
-    Diagnostic, HypSide, Kb, KbError, LesionDef, LevelDef, Mechanism, Model, Predicate,
-    REGION_STATES, RedFlagDef, RootFindingDef, RuleDef, SourceDef, SourceRef, TriageLevel,
+    Diagnostic, GroupDef, HypSide, Kb, KbError, LesionDef, LevelDef, Mechanism, Model, Predicate,
+    REGION_STATES, RedFlagDef, RootFindingDef, RuleDef, SourceDef, SourceRef, TriageLevel, WhyDef,
     contract,
 };
 
@@ -52,7 +52,11 @@ pub fn load(files: &[(&str, &str)]) -> Result<Kb, KbError> {
         }
         _ => {
             if lx.errors.is_empty() {
-                lx.error("KB010", "kb".into(), "the knowledge base is incomplete".into());
+                lx.error(
+                    "KB010",
+                    "kb".into(),
+                    "the knowledge base is incomplete".into(),
+                );
             }
             Err(KbError {
                 errors: lx.errors,
@@ -164,10 +168,20 @@ fn build(lx: &mut Linter, files: Vec<(&str, schema::File)>) -> Option<Kb> {
     let mut rules = Vec::new();
     let mut default_triage = None;
     let mut advice = Vec::new();
+    let mut groups = Vec::new();
+    let mut why = None;
     for (name, file) in files {
+        once(lx, name, "why", &mut why, file.why);
+        groups.extend(file.group.into_iter().map(|g| (name, g)));
         once(lx, name, "kb", &mut meta, file.kb);
         once(lx, name, "roots", &mut roots, file.roots);
-        once(lx, name, "region_model", &mut region_model, file.region_model);
+        once(
+            lx,
+            name,
+            "region_model",
+            &mut region_model,
+            file.region_model,
+        );
         once(
             lx,
             name,
@@ -177,7 +191,11 @@ fn build(lx: &mut Linter, files: Vec<(&str, schema::File)>) -> Option<Kb> {
         );
         for (id, r) in file.regions {
             if regions.insert(id.clone(), r).is_some() {
-                lx.error("KB002", format!("{name}: regions.{id}"), "defined twice".into());
+                lx.error(
+                    "KB002",
+                    format!("{name}: regions.{id}"),
+                    "defined twice".into(),
+                );
             }
         }
         for (id, k) in file.symptom_kinds {
@@ -238,6 +256,12 @@ fn build(lx: &mut Linter, files: Vec<(&str, schema::File)>) -> Option<Kb> {
         }
     })?;
     let advice = advice_defs(lx, &cx, advice);
+    let groups = group_defs(lx, &cx, groups);
+    let why = required(lx, "why", why).map(|w| WhyDef {
+        triage: w.triage,
+        condition: w.condition,
+        root: w.root,
+    })?;
     Some(Kb {
         version: meta.version,
         title: meta.title,
@@ -250,6 +274,8 @@ fn build(lx: &mut Linter, files: Vec<(&str, schema::File)>) -> Option<Kb> {
         rules,
         default_triage,
         advice,
+        groups,
+        why,
         warnings: Vec::new(),
     })
 }
@@ -269,7 +295,11 @@ fn once<T>(lx: &mut Linter, file: &str, table: &str, slot: &mut Option<T>, value
 
 fn required<T>(lx: &mut Linter, table: &str, value: Option<T>) -> Option<T> {
     if value.is_none() {
-        lx.error("KB010", table.into(), format!("the `{table}` table is missing"));
+        lx.error(
+            "KB010",
+            table.into(),
+            format!("the `{table}` table is missing"),
+        );
     }
     value
 }
@@ -282,7 +312,11 @@ fn vocabulary(
 ) -> Option<Vocabulary> {
     for r in contract::REGIONS {
         if !regions.contains_key(r) {
-            lx.error("KB006", format!("regions.{r}"), "contract region missing".into());
+            lx.error(
+                "KB006",
+                format!("regions.{r}"),
+                "contract region missing".into(),
+            );
         }
     }
     for k in SYMPTOM_KINDS {
@@ -340,11 +374,7 @@ fn vocabulary(
     for (file, f) in singles {
         let path = format!("{file}: finding.{}", f.id);
         let Some(category) = Category::parse(&f.category) else {
-            lx.error(
-                "KB008",
-                path,
-                format!("unknown category `{}`", f.category),
-            );
+            lx.error("KB008", path, format!("unknown category `{}`", f.category));
             continue;
         };
         if !f.examiner && f.question_patient.is_none() {
@@ -446,7 +476,11 @@ fn model(
 ) -> Option<Model> {
     for r in contract::ROOTS {
         if !roots.reported.iter().any(|x| x == r) {
-            lx.error("KB006", "roots.reported".into(), format!("root {r} missing"));
+            lx.error(
+                "KB006",
+                "roots.reported".into(),
+                format!("root {r} missing"),
+            );
         }
     }
     let reported_roots = roots.reported.len();
@@ -520,13 +554,21 @@ fn model(
             })
             .collect();
         if sides.is_empty() {
-            lx.error("KB008", path.clone(), "a lesion needs at least one side".into());
+            lx.error(
+                "KB008",
+                path.clone(),
+                "a lesion needs at least one side".into(),
+            );
         }
         let mut levels = Vec::new();
         for lv in &l.levels {
             let lpath = format!("{path}.levels.{}", lv.level);
             if lv.share.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
-                lx.error("KB004", lpath.clone(), "a level share must be above 0".into());
+                lx.error(
+                    "KB004",
+                    lpath.clone(),
+                    "a level share must be above 0".into(),
+                );
             }
             let mut rs = Vec::new();
             for r in &lv.roots {
@@ -745,11 +787,9 @@ fn model(
         let path = format!("model.toml: {}", fam.id);
         match (category, modelled[fi]) {
             (Category::Modifier, 0) => {}
-            (Category::Modifier, _) => lx.error(
-                "KB013",
-                path,
-                "advice modifiers carry no likelihood".into(),
-            ),
+            (Category::Modifier, _) => {
+                lx.error("KB013", path, "advice modifiers carry no likelihood".into())
+            }
             (_, 0) => lx.error("KB013", path, "finding has no likelihood".into()),
             (_, 1) => {}
             (_, _) => lx.error("KB013", path, "finding has two likelihoods".into()),
@@ -1018,6 +1058,50 @@ fn advice_defs(
             topic: a.topic,
             text: a.text,
         });
+    }
+    out
+}
+
+fn group_defs(
+    lx: &mut Linter,
+    cx: &PredicateContext,
+    groups: Vec<(&str, schema::Group)>,
+) -> Vec<GroupDef> {
+    let mut out: Vec<GroupDef> = Vec::new();
+    for (file, g) in groups {
+        let path = format!("{file}: group.{}", g.id);
+        if out.iter().any(|x| x.id == g.id) || cx.vocab.get(&g.id).is_some() {
+            lx.error(
+                "KB002",
+                path.clone(),
+                "group id defined twice or clashes with a finding".into(),
+            );
+        }
+        for t in [&g.patient, &g.clinician, &g.why] {
+            lx.text(&path, t);
+        }
+        let set = patterns(lx, cx, &path, &g.items);
+        out.push(GroupDef {
+            items: set.iter().collect(),
+            set,
+            mandatory: g.mandatory,
+            first: g.first,
+            id: g.id,
+            patient: g.patient,
+            clinician: g.clinician,
+            why: g.why,
+        });
+    }
+    for id in contract::RED_FLAG_FINDINGS {
+        if let Some(f) = cx.vocab.get(id) {
+            if !out.iter().any(|g| g.mandatory && g.set.contains(f)) {
+                lx.error(
+                    "KB014",
+                    format!("questions.toml: {id}"),
+                    "every red-flag finding must be in a mandatory question group".into(),
+                );
+            }
+        }
     }
     out
 }

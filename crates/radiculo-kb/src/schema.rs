@@ -42,6 +42,33 @@ pub struct File {
     pub default_triage: Option<DefaultTriage>,
     #[serde(default)]
     pub advice: Vec<Advice>,
+    #[serde(default)]
+    pub group: Vec<Group>,
+    pub why: Option<Why>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Group {
+    pub id: String,
+    pub items: Vec<String>,
+    /// Asked before the interview may end.
+    #[serde(default)]
+    pub mandatory: bool,
+    /// Asked first, when none of its items is known yet.
+    #[serde(default)]
+    pub first: bool,
+    pub patient: String,
+    pub clinician: String,
+    pub why: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Why {
+    pub triage: String,
+    pub condition: String,
+    pub root: String,
 }
 
 #[derive(Debug, Deserialize)]

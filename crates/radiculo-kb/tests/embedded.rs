@@ -6,7 +6,11 @@ fn embedded_kb_is_clean() {
         Ok(kb) => kb,
         Err(e) => panic!(
             "kb errors:\n{}",
-            e.errors.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n")
+            e.errors
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
         ),
     };
     assert!(kb.warnings.is_empty(), "{:?}", kb.warnings);

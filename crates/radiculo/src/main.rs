@@ -1,1 +1,248 @@
-fn main() {}
+//! The `radiculo` command: thin glue over the engine, the knowledge base and the contract.
+//!
+//! Exit codes: 0 success; 1 invalid input (the message names the field); 2 usage error;
+//! 3 an evaluation below its thresholds.
+
+mod batch;
+mod eval;
+mod report;
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+use radiculo_engine::{Engine, Options};
+
+/// radiculo: explainable decision support for back-related leg pain.
+///
+/// It informs and triages; it does not diagnose.
+#[derive(Debug, Parser)]
+#[command(name = "radiculo", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Assess one case (contract v1 JSON) from a file or standard input.
+    Assess {
+        /// The case file; `-` or nothing reads standard input.
+        file: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Assess one case per line of a JSON Lines file, in order, using every core.
+    Batch {
+        /// The input file, one case per line (`-` for standard input).
+        input: PathBuf,
+        /// Where to write the assessments (standard output when missing).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Skip the next question (the costliest part) for throughput.
+        #[arg(long)]
+        no_next_question: bool,
+        /// Worker threads (default: every core).
+        #[arg(long)]
+        threads: Option<usize>,
+    },
+    /// List the finding vocabulary with its texts.
+    Findings {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Knowledge-base tools.
+    Kb {
+        #[command(subcommand)]
+        command: KbCommand,
+    },
+    /// Score labelled cases and print a table of hits and misses.
+    Eval(eval::EvalArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum KbCommand {
+    /// Validate the embedded knowledge base, or the given TOML files instead.
+    Lint {
+        /// Knowledge-base files to lint instead of the embedded ones.
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+/// An error that maps to exit code 1: the input, not the program, is at fault.
+#[derive(Debug)]
+struct InvalidInput(String);
+
+impl std::fmt::Display for InvalidInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for InvalidInput {}
+
+/// An evaluation below its thresholds (exit code 3).
+#[derive(Debug)]
+struct BelowThreshold;
+
+impl std::fmt::Display for BelowThreshold {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("evaluation below its thresholds")
+    }
+}
+
+impl std::error::Error for BelowThreshold {}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("radiculo: {e:#}");
+            if e.downcast_ref::<InvalidInput>().is_some() {
+                ExitCode::from(1)
+            } else if e.downcast_ref::<BelowThreshold>().is_some() {
+                ExitCode::from(3)
+            } else {
+                ExitCode::from(1)
+            }
+        }
+    }
+}
+
+fn engine() -> anyhow::Result<Engine> {
+    let kb = radiculo_kb::load(radiculo_kb::embedded())
+        .context("loading the embedded knowledge base")?;
+    Ok(Engine::new(kb))
+}
+
+fn read_input(file: Option<&PathBuf>) -> anyhow::Result<String> {
+    let mut text = String::new();
+    match file {
+        Some(p) if p.as_os_str() != "-" => {
+            text = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?
+        }
+        _ => {
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .context("reading standard input")?;
+        }
+    }
+    Ok(text)
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Assess { file, format } => {
+            let engine = engine()?;
+            let text = read_input(file.as_ref())?;
+            let case = radiculo_contract::parse_case(&engine, &text)
+                .map_err(|e| InvalidInput(report::contract_error(&e)))?;
+            let assessment = engine.assess(&case, Options::default());
+            let mut out = std::io::stdout().lock();
+            match format {
+                Format::Json => {
+                    let json = radiculo_contract::to_json(&engine, &case, &assessment);
+                    serde_json::to_writer_pretty(&mut out, &json)?;
+                    writeln!(out)?;
+                }
+                Format::Text => {
+                    out.write_all(report::text(&engine, &case, &assessment).as_bytes())?
+                }
+            }
+            Ok(())
+        }
+        Command::Batch {
+            input,
+            output,
+            no_next_question,
+            threads,
+        } => {
+            let engine = engine()?;
+            let options = Options {
+                next_question: !no_next_question,
+            };
+            let summary = batch::run(&engine, &input, output.as_deref(), options, threads)?;
+            eprintln!(
+                "radiculo: {} assessed, {} rejected",
+                summary.assessed, summary.rejected
+            );
+            Ok(())
+        }
+        Command::Findings { format } => {
+            let engine = engine()?;
+            let mut out = std::io::stdout().lock();
+            out.write_all(report::findings(&engine, format == Format::Json)?.as_bytes())?;
+            Ok(())
+        }
+        Command::Kb {
+            command: KbCommand::Lint { files },
+        } => lint(&files),
+        Command::Eval(args) => eval::run(&engine()?, &args),
+    }
+}
+
+fn lint(files: &[PathBuf]) -> anyhow::Result<()> {
+    let owned: Vec<(String, String)> = files
+        .iter()
+        .map(|p| {
+            let name = p.file_name().map_or_else(
+                || p.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            std::fs::read_to_string(p)
+                .map(|t| (name, t))
+                .with_context(|| format!("reading {}", p.display()))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let pairs: Vec<(&str, &str)> = owned
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
+    let files = if pairs.is_empty() {
+        radiculo_kb::embedded()
+    } else {
+        &pairs[..]
+    };
+    match radiculo_kb::load(files) {
+        Ok(kb) => {
+            for w in &kb.warnings {
+                println!("warning {w}");
+            }
+            let engine = Engine::new(kb);
+            let kb = engine.kb();
+            println!(
+                "ok: knowledge base {} — {} findings, {} conditions, {} lesions, {} hypotheses, {} red flags, {} rules, {} advice items, {} sources",
+                kb.version,
+                kb.vocab.findings.len(),
+                kb.model.conditions.len(),
+                kb.model.lesions.len(),
+                engine.tables().n_hyps(),
+                kb.red_flags.len(),
+                kb.rules.len(),
+                kb.advice.len(),
+                kb.sources.len()
+            );
+            Ok(())
+        }
+        Err(e) => {
+            for d in &e.errors {
+                println!("error {d}");
+            }
+            for w in &e.warnings {
+                println!("warning {w}");
+            }
+            Err(InvalidInput(format!("{} knowledge-base error(s)", e.errors.len())).into())
+        }
+    }
+}

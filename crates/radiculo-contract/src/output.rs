@@ -1,0 +1,266 @@
+//! The assessment as contract JSON. Fields beyond the contract are additions, never changes.
+
+use radiculo_engine::{Assessment, Case, Engine, ExplanationTarget, Mode};
+use radiculo_kb::{FindingId, Mechanism, TriageLevel};
+use serde::Serialize;
+
+/// The assessment, shaped for JSON. Borrowed from the engine's knowledge base.
+#[derive(Debug, Serialize)]
+pub struct AssessmentJson<'a> {
+    /// The caller's case id, echoed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<&'a str>,
+    /// The knowledge-base version.
+    pub kb_version: &'a str,
+    /// What the tool is and is not.
+    pub disclaimer: &'a str,
+    triage: TriageJson<'a>,
+    red_flags: Vec<RedFlagJson<'a>>,
+    mechanism: MechanismJson,
+    roots: Vec<RootJson<'a>>,
+    conditions: Vec<ConditionJson<'a>>,
+    explanation: Vec<ExplanationJson<'a>>,
+    explanation_targets: Vec<TargetJson>,
+    plan: Vec<PlanJson<'a>>,
+    next_question: Option<QuestionJson<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct TriageJson<'a> {
+    level: &'static str,
+    reasons: Vec<ReasonJson<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct ReasonJson<'a> {
+    text: &'a str,
+    findings: Vec<&'a str>,
+    level: &'static str,
+    rule: &'a str,
+    clinician_text: &'a str,
+    source: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+struct RedFlagJson<'a> {
+    id: &'a str,
+    text: &'a str,
+    findings: Vec<&'a str>,
+    clinician_text: &'a str,
+    min_level: &'static str,
+    source: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+struct MechanismJson {
+    radicular: f64,
+    referred: f64,
+    other: f64,
+}
+
+#[derive(Debug, Serialize)]
+struct RootJson<'a> {
+    root: &'a str,
+    side: &'static str,
+    probability: f64,
+}
+
+#[derive(Debug, Serialize)]
+struct ConditionJson<'a> {
+    id: &'a str,
+    name: &'a str,
+    probability: f64,
+    icd10: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    snomed: Option<&'a str>,
+    patient_name: &'a str,
+    mechanism: &'static str,
+    icd10_display: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+struct ExplanationJson<'a> {
+    finding: &'a str,
+    target: String,
+    weight: f64,
+    source: &'a str,
+    state: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+struct TargetJson {
+    target: String,
+    prior_log_odds: f64,
+    posterior_log_odds: f64,
+    prior_probability: f64,
+    posterior_probability: f64,
+}
+
+#[derive(Debug, Serialize)]
+struct PlanJson<'a> {
+    id: &'a str,
+    audience: &'static str,
+    text: &'a str,
+    source: &'a str,
+    topic: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+struct QuestionJson<'a> {
+    id: &'a str,
+    text: &'a str,
+    why: String,
+    /// The group's finding ids (the contract's field).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    items: Option<Vec<&'a str>>,
+    /// The same items with their texts, for showing them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    item_texts: Option<Vec<QuestionItemJson<'a>>>,
+}
+
+#[derive(Debug, Serialize)]
+struct QuestionItemJson<'a> {
+    id: &'a str,
+    text: &'a str,
+}
+
+fn level(l: TriageLevel) -> &'static str {
+    l.as_str()
+}
+
+fn sigmoid(log_odds: f64) -> f64 {
+    1.0 / (1.0 + (-log_odds).exp())
+}
+
+/// Shapes an assessment for JSON.
+pub fn to_json<'a>(
+    engine: &'a Engine,
+    case: &'a Case,
+    a: &'a Assessment<'a>,
+) -> AssessmentJson<'a> {
+    let kb = engine.kb();
+    let name = |f: &FindingId| kb.vocab.def(*f).id.as_str();
+    let names = |fs: &[FindingId]| fs.iter().map(name).collect::<Vec<_>>();
+    let target_name = |t: &ExplanationTarget| match t {
+        ExplanationTarget::Root(r, side) => format!("{}.{}", kb.model.roots[*r], side.as_str()),
+        ExplanationTarget::Condition(c) => kb.model.conditions[*c].id.clone(),
+        ExplanationTarget::Mechanism(m) => m.as_str().to_string(),
+    };
+    let mut explanation = Vec::new();
+    let mut explanation_targets = Vec::new();
+    for e in &a.explanations {
+        let target = target_name(&e.target);
+        let mut weights: Vec<_> = e.weights.iter().collect();
+        weights.sort_by(|x, y| y.weight.abs().total_cmp(&x.weight.abs()));
+        explanation.extend(weights.into_iter().map(|w| ExplanationJson {
+            finding: name(&w.finding),
+            target: target.clone(),
+            weight: w.weight,
+            source: w.source,
+            state: if w.present { "present" } else { "absent" },
+        }));
+        explanation_targets.push(TargetJson {
+            target,
+            prior_log_odds: e.prior_log_odds,
+            posterior_log_odds: e.posterior_log_odds,
+            prior_probability: sigmoid(e.prior_log_odds),
+            posterior_probability: sigmoid(e.posterior_log_odds),
+        });
+    }
+    let mech = |m: Mechanism| a.mechanism[Mechanism::ALL.iter().position(|x| *x == m).unwrap_or(0)];
+    AssessmentJson {
+        id: case.id.as_deref(),
+        kb_version: &kb.version,
+        disclaimer: &kb.disclaimer,
+        triage: TriageJson {
+            level: level(a.triage.level),
+            reasons: a
+                .triage
+                .reasons
+                .iter()
+                .map(|r| ReasonJson {
+                    text: r.patient,
+                    findings: names(&r.findings),
+                    level: level(r.level),
+                    rule: r.id,
+                    clinician_text: r.clinician,
+                    source: r.source,
+                })
+                .collect(),
+        },
+        red_flags: a
+            .red_flags
+            .iter()
+            .map(|f| RedFlagJson {
+                id: &f.def.id,
+                text: &f.def.patient,
+                findings: names(&f.findings),
+                clinician_text: &f.def.clinician,
+                min_level: level(f.def.min_level),
+                source: &f.def.source.text,
+            })
+            .collect(),
+        mechanism: MechanismJson {
+            radicular: mech(Mechanism::Radicular),
+            referred: mech(Mechanism::Referred),
+            other: mech(Mechanism::Other),
+        },
+        roots: a
+            .roots
+            .iter()
+            .map(|r| RootJson {
+                root: &kb.model.roots[r.root],
+                side: r.side.as_str(),
+                probability: r.probability,
+            })
+            .collect(),
+        conditions: a
+            .conditions
+            .iter()
+            .map(|c| ConditionJson {
+                id: &c.def.id,
+                name: &c.def.name,
+                probability: c.probability,
+                icd10: &c.def.icd10,
+                snomed: c.def.snomed.as_ref().map(|(id, _)| id.as_str()),
+                patient_name: &c.def.patient_name,
+                mechanism: c.def.mechanism.as_str(),
+                icd10_display: &c.def.icd10_display,
+            })
+            .collect(),
+        explanation,
+        explanation_targets,
+        plan: a
+            .plan
+            .iter()
+            .map(|p| PlanJson {
+                id: &p.id,
+                audience: p.audience.as_str(),
+                text: &p.text,
+                source: &p.source.text,
+                topic: &p.topic,
+            })
+            .collect(),
+        next_question: a.next_question.as_ref().map(|q| QuestionJson {
+            id: q.id,
+            text: q.text,
+            why: q.why.clone(),
+            items: q.items.as_deref().map(names),
+            item_texts: q.items.as_ref().map(|items| {
+                items
+                    .iter()
+                    .map(|f| {
+                        let def = kb.vocab.def(*f);
+                        QuestionItemJson {
+                            id: &def.id,
+                            text: match case.mode {
+                                Mode::Patient => &def.patient,
+                                Mode::Clinician => &def.clinician,
+                            },
+                        }
+                    })
+                    .collect()
+            }),
+        }),
+    }
+}

@@ -1,0 +1,283 @@
+//! The next most useful question.
+//!
+//! Order of business: an emergency ends the interview; a `first` group (the body map) opens it;
+//! a mandatory group (the red-flag checklists) is asked as soon as the answers so far make any
+//! of its items likely; otherwise the single question with the highest expected value, where
+//! value is the expected information gained about the condition and the affected root plus the
+//! chance that the answer changes the triage level; and before the interview may end, every
+//! mandatory group still unanswered. When no answer could change the triage level, the leading
+//! condition or the leading root, and every mandatory group has been asked, there is no next
+//! question.
+
+use radiculo_kb::{FindingId, GroupDef, TriageLevel};
+
+use crate::safety::Triage;
+use crate::tables::{MULTI_ROOT, NO_ROOT, PRESENT, Tables};
+use crate::{Case, Engine, Mode};
+
+/// A mandatory group is asked early once any of its items is at least this likely.
+/// (Interview policy, not a clinical number: the checklists are asked of everyone anyway.)
+const ASK_GROUP_EARLY: f64 = 0.05;
+/// An answer less likely than this is not considered able to change anything.
+const MIN_ANSWER_PROBABILITY: f64 = 0.05;
+/// A change of leading root matters only when one of the two roots is at least this likely.
+const MIN_ROOT_PROBABILITY: f64 = 0.3;
+
+/// The question to ask next.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Question<'e> {
+    /// A finding id, or a group id.
+    pub id: &'e str,
+    /// The question, worded for the mode.
+    pub text: &'e str,
+    /// Why it is asked, in plain words.
+    pub why: String,
+    /// For a group: the findings it asks about (answering sets each one).
+    pub items: Option<Vec<FindingId>>,
+}
+
+pub(crate) fn next<'e>(
+    engine: &'e Engine,
+    case: &Case,
+    post: &[f64],
+    triage: &Triage,
+) -> Option<Question<'e>> {
+    if triage.level == TriageLevel::Emergency {
+        return None;
+    }
+    let kb = engine.kb();
+    let tables = engine.tables();
+    let unknown_items = |g: &GroupDef| -> Vec<FindingId> {
+        g.items
+            .iter()
+            .copied()
+            .filter(|f| !case.knows(*f))
+            .collect()
+    };
+    let ask_group = |g: &'e GroupDef, items: Vec<FindingId>| Question {
+        id: &g.id,
+        text: match case.mode {
+            Mode::Patient => &g.patient,
+            Mode::Clinician => &g.clinician,
+        },
+        why: g.why.clone(),
+        items: Some(items),
+    };
+    for g in kb.groups.iter().filter(|g| g.first) {
+        if g.items.iter().all(|f| !case.knows(*f)) {
+            return Some(ask_group(g, g.items.clone()));
+        }
+    }
+    let mut riskiest: Option<(f64, &GroupDef, Vec<FindingId>)> = None;
+    for g in kb.groups.iter().filter(|g| g.mandatory) {
+        let items = unknown_items(g);
+        if items.is_empty() {
+            continue;
+        }
+        let risk = any_present(tables, post, &items);
+        if risk >= ASK_GROUP_EARLY && riskiest.as_ref().is_none_or(|(r, ..)| risk > *r) {
+            riskiest = Some((risk, g, items));
+        }
+    }
+    if let Some((_, g, items)) = riskiest {
+        return Some(ask_group(g, items));
+    }
+    if let Some(q) = best_single(engine, case, post, triage) {
+        return Some(q);
+    }
+    kb.groups.iter().filter(|g| g.mandatory).find_map(|g| {
+        let items = unknown_items(g);
+        (!items.is_empty()).then(|| ask_group(g, items))
+    })
+}
+
+/// P(at least one of these unknown findings is present).
+fn any_present(tables: &Tables, post: &[f64], items: &[FindingId]) -> f64 {
+    let mut none = post.to_vec();
+    for f in items {
+        if let Some(p) = present_given_h(tables, *f) {
+            for (x, p) in none.iter_mut().zip(p) {
+                *x *= 1.0 - p;
+            }
+        }
+    }
+    1.0 - none.iter().sum::<f64>()
+}
+
+/// P(f present | h) for an unknown single finding, per hypothesis.
+fn present_given_h(tables: &Tables, f: FindingId) -> Option<&[f64]> {
+    let (unit, _) = tables.finding_unit[f.index()]?;
+    let u = &tables.units[usize::from(unit)];
+    (u.members.len() == 1).then(|| tables.row(&tables.lik, u.offset + PRESENT))
+}
+
+struct Summary {
+    conditions: Vec<f64>,
+    root_classes: [f64; 12],
+}
+
+impl Summary {
+    fn of(tables: &Tables, n_conditions: usize, weights: impl Iterator<Item = f64>) -> Summary {
+        let mut conditions = vec![0.0; n_conditions];
+        let mut root_classes = [0.0; 12];
+        for (h, w) in tables.hyps.iter().zip(weights) {
+            conditions[h.condition] += w;
+            let class = match h.root_class {
+                NO_ROOT => 11,
+                MULTI_ROOT => 10,
+                c => usize::from(c),
+            };
+            root_classes[class] += w;
+        }
+        let total: f64 = conditions.iter().sum();
+        for x in conditions.iter_mut().chain(root_classes.iter_mut()) {
+            *x /= total;
+        }
+        Summary {
+            conditions,
+            root_classes,
+        }
+    }
+
+    fn entropy(&self) -> f64 {
+        entropy(&self.conditions) + entropy(&self.root_classes)
+    }
+
+    fn top_condition(&self) -> usize {
+        argmax(&self.conditions)
+    }
+
+    /// The leading single root-side, if any is likely enough to matter.
+    fn top_root(&self) -> Option<usize> {
+        let i = argmax(&self.root_classes[..10]);
+        (self.root_classes[i] >= MIN_ROOT_PROBABILITY).then_some(i)
+    }
+}
+
+fn entropy(p: &[f64]) -> f64 {
+    p.iter().filter(|x| **x > 0.0).map(|x| -x * x.log2()).sum()
+}
+
+fn argmax(v: &[f64]) -> usize {
+    v.iter()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(&a.0)))
+        .map_or(0, |(i, _)| i)
+}
+
+fn best_single<'e>(
+    engine: &'e Engine,
+    case: &Case,
+    post: &[f64],
+    triage: &Triage,
+) -> Option<Question<'e>> {
+    let kb = engine.kb();
+    let tables = engine.tables();
+    let n_c = kb.model.conditions.len();
+    let now = Summary::of(tables, n_c, post.iter().copied());
+    let h_now = now.entropy();
+    let mut best: Option<(f64, FindingId, Why)> = None;
+    for (i, def) in kb.vocab.findings.iter().enumerate() {
+        let f = FindingId(i as u16);
+        if case.knows(f) || kb.groups.iter().any(|g| g.set.contains(f)) {
+            continue;
+        }
+        if case.mode == Mode::Patient && (def.examiner || def.question_patient.is_none()) {
+            continue;
+        }
+        let Some(p_h) = present_given_h(tables, f) else {
+            continue;
+        };
+        let p_yes: f64 = post.iter().zip(p_h).map(|(a, b)| a * b).sum();
+        let p_no = 1.0 - p_yes;
+        let yes = Summary::of(tables, n_c, post.iter().zip(p_h).map(|(a, b)| a * b));
+        let no = Summary::of(
+            tables,
+            n_c,
+            post.iter().zip(p_h).map(|(a, b)| a * (1.0 - b)),
+        );
+        let triage_changes = {
+            let mut with = case.clone();
+            with.set(f, Some(true));
+            engine.triage_level(&with) != triage.level
+        };
+        let mut why = None;
+        if triage_changes && p_yes >= MIN_ANSWER_PROBABILITY {
+            why = Some(Why::Triage);
+        }
+        for (s, p) in [(&yes, p_yes), (&no, p_no)] {
+            if why.is_some() || p < MIN_ANSWER_PROBABILITY {
+                continue;
+            }
+            if s.top_condition() != now.top_condition() {
+                why = Some(Why::Condition(now.top_condition(), s.top_condition()));
+            } else if s.top_root() != now.top_root() {
+                if let (Some(a), Some(b)) = (
+                    now.top_root().or(s.top_root()),
+                    s.top_root().or(now.top_root()),
+                ) {
+                    if a != b {
+                        why = Some(Why::Root(a, b));
+                    }
+                }
+            }
+        }
+        let Some(why) = why else { continue };
+        let gain = h_now - p_yes * yes.entropy() - p_no * no.entropy();
+        let score = gain + if triage_changes { p_yes } else { 0.0 };
+        if best.as_ref().is_none_or(|(s, ..)| score > *s) {
+            best = Some((score, f, why));
+        }
+    }
+    let (_, f, why) = best?;
+    let def = kb.vocab.def(f);
+    Some(Question {
+        id: &def.id,
+        text: match case.mode {
+            Mode::Patient => def
+                .question_patient
+                .as_deref()
+                .unwrap_or(&def.question_clinician),
+            Mode::Clinician => &def.question_clinician,
+        },
+        why: why.text(engine, case.mode),
+        items: None,
+    })
+}
+
+enum Why {
+    Triage,
+    Condition(usize, usize),
+    Root(usize, usize),
+}
+
+impl Why {
+    fn text(&self, engine: &Engine, mode: Mode) -> String {
+        let kb = engine.kb();
+        let root_name = |class: usize| {
+            let root = &kb.model.roots[class / 2];
+            let side = if class % 2 == 0 { "left" } else { "right" };
+            format!("{side} {root}")
+        };
+        let condition_name = |c: usize| {
+            let def = &kb.model.conditions[c];
+            match mode {
+                Mode::Patient => def.patient_name.to_lowercase(),
+                Mode::Clinician => def.name.to_lowercase(),
+            }
+        };
+        match *self {
+            Why::Triage => kb.why.triage.clone(),
+            Why::Condition(a, b) => kb
+                .why
+                .condition
+                .replace("{a}", &condition_name(a))
+                .replace("{b}", &condition_name(b)),
+            Why::Root(a, b) => kb
+                .why
+                .root
+                .replace("{a}", &root_name(a))
+                .replace("{b}", &root_name(b)),
+        }
+    }
+}

@@ -1,0 +1,206 @@
+//! The deterministic layer: red flags, triage and the plan.
+//!
+//! Red flags and triage rules read only which findings are present, the age and the duration;
+//! they never read a probability. The triage level is the highest of every fired rule, every
+//! raised red flag's minimum and the default. Because every rule is a conjunction of presence
+//! tests (kb lint KB012), adding a present finding can only fire more rules: the level never
+//! goes down. The plan may also read the final level and the posterior.
+
+use radiculo_kb::{
+    AdviceDef, FindingId, FindingSet, Kb, Mechanism, Predicate, RedFlagDef, Side, TriageLevel,
+};
+
+use crate::Case;
+
+/// The facts a predicate may read.
+pub(crate) struct Facts<'a> {
+    pub present: &'a FindingSet,
+    pub age: u8,
+    pub duration_days: Option<u32>,
+    /// Only for advice: the final triage and the posterior marginals.
+    pub triage: Option<TriageLevel>,
+    pub conditions: &'a [f64],
+    pub mechanisms: &'a [f64; 3],
+}
+
+pub(crate) fn holds(p: &Predicate, f: &Facts, vocab_sides: [&FindingSet; 2]) -> bool {
+    p.all_of.iter().all(|set| set.intersects(f.present))
+        && !p.none.intersects(f.present)
+        && p.bilateral.as_ref().is_none_or(|set| {
+            let hit = set.and(f.present);
+            hit.intersects(vocab_sides[0]) && hit.intersects(vocab_sides[1])
+        })
+        && p.age_at_least.is_none_or(|a| f.age >= a)
+        && p.age_below.is_none_or(|a| f.age < a)
+        && p.duration_days_at_least
+            .is_none_or(|d| f.duration_days.is_some_and(|x| x >= d))
+        && p.duration_days_below
+            .is_none_or(|d| f.duration_days.is_some_and(|x| x < d))
+        && p.duration_unknown_or_below
+            .is_none_or(|d| f.duration_days.is_none_or(|x| x < d))
+        && (p.triage_in.is_empty() || f.triage.is_some_and(|t| p.triage_in.contains(&t)))
+        && p.condition_at_least
+            .iter()
+            .all(|(c, min)| f.conditions[*c] >= *min)
+        && p.mechanism_at_least.iter().all(|(m, min)| {
+            let i = Mechanism::ALL.iter().position(|x| x == m).unwrap_or(0);
+            f.mechanisms[i] >= *min
+        })
+}
+
+/// The present findings a predicate points at: those in any of its finding sets.
+fn named(p: &Predicate, present: &FindingSet) -> FindingSet {
+    let mut set = FindingSet::EMPTY;
+    for s in &p.all_of {
+        set = set.or(&s.and(present));
+    }
+    if let Some(b) = &p.bilateral {
+        set = set.or(&b.and(present));
+    }
+    set
+}
+
+/// A raised red flag.
+#[derive(Debug, Clone)]
+pub struct RaisedFlag<'e> {
+    /// Its definition.
+    pub def: &'e RedFlagDef,
+    /// The present findings that raised it.
+    pub findings: Vec<FindingId>,
+}
+
+/// Why the case has (at least) a level.
+#[derive(Debug, Clone)]
+pub struct TriageReason<'e> {
+    /// The level this reason gives.
+    pub level: TriageLevel,
+    /// The rule or red flag id (`default` when nothing fired).
+    pub id: &'e str,
+    /// The reason, for the person.
+    pub patient: &'e str,
+    /// The reason, for clinicians.
+    pub clinician: &'e str,
+    /// The findings behind it.
+    pub findings: Vec<FindingId>,
+    /// The guidance behind it.
+    pub source: &'e str,
+}
+
+/// The triage level and every reason for it, most urgent first.
+#[derive(Debug, Clone)]
+pub struct Triage<'e> {
+    /// The level.
+    pub level: TriageLevel,
+    /// Every fired rule and raised red flag, most urgent first.
+    pub reasons: Vec<TriageReason<'e>>,
+}
+
+pub(crate) fn red_flags<'e>(kb: &'e Kb, case: &Case, present: &FindingSet) -> Vec<RaisedFlag<'e>> {
+    let facts = Facts {
+        present,
+        age: case.age,
+        duration_days: case.duration_days,
+        triage: None,
+        conditions: &[],
+        mechanisms: &[0.0; 3],
+    };
+    let sides = sides(kb);
+    kb.red_flags
+        .iter()
+        .filter(|f| f.findings.intersects(present))
+        .filter(|f| f.when.as_ref().is_none_or(|w| holds(w, &facts, sides)))
+        .map(|def| {
+            let mut hit = def.findings.and(present);
+            if let Some(w) = &def.when {
+                hit = hit.or(&named(w, present));
+            }
+            RaisedFlag {
+                def,
+                findings: hit.iter().collect(),
+            }
+        })
+        .collect()
+}
+
+pub(crate) fn triage<'e>(
+    kb: &'e Kb,
+    case: &Case,
+    present: &FindingSet,
+    flags: &[RaisedFlag<'e>],
+) -> Triage<'e> {
+    let facts = Facts {
+        present,
+        age: case.age,
+        duration_days: case.duration_days,
+        triage: None,
+        conditions: &[],
+        mechanisms: &[0.0; 3],
+    };
+    let sides = sides(kb);
+    let mut reasons: Vec<TriageReason<'e>> = kb
+        .rules
+        .iter()
+        .filter(|r| holds(&r.when, &facts, sides))
+        .map(|r| TriageReason {
+            level: r.level,
+            id: &r.id,
+            patient: &r.patient,
+            clinician: &r.clinician,
+            findings: named(&r.when, present).iter().collect(),
+            source: &r.source.text,
+        })
+        .collect();
+    reasons.extend(flags.iter().map(|f| TriageReason {
+        level: f.def.min_level,
+        id: &f.def.id,
+        patient: &f.def.patient,
+        clinician: &f.def.clinician,
+        findings: f.findings.clone(),
+        source: &f.def.source.text,
+    }));
+    if reasons.is_empty() {
+        let d = &kb.default_triage;
+        reasons.push(TriageReason {
+            level: d.level,
+            id: "default",
+            patient: &d.patient,
+            clinician: &d.clinician,
+            findings: Vec::new(),
+            source: &d.source.text,
+        });
+    }
+    // Stable: among equal levels, rules keep file order and come before red flags.
+    reasons.sort_by(|a, b| b.level.cmp(&a.level));
+    let level = reasons[0].level.max(kb.default_triage.level);
+    Triage { level, reasons }
+}
+
+pub(crate) fn plan<'e>(
+    kb: &'e Kb,
+    case: &Case,
+    present: &FindingSet,
+    level: TriageLevel,
+    conditions: &[f64],
+    mechanisms: &[f64; 3],
+) -> Vec<&'e AdviceDef> {
+    let facts = Facts {
+        present,
+        age: case.age,
+        duration_days: case.duration_days,
+        triage: Some(level),
+        conditions,
+        mechanisms,
+    };
+    let sides = sides(kb);
+    kb.advice
+        .iter()
+        .filter(|a| a.when.as_ref().is_none_or(|w| holds(w, &facts, sides)))
+        .collect()
+}
+
+fn sides(kb: &Kb) -> [&FindingSet; 2] {
+    [
+        kb.vocab.side_set(Side::Left),
+        kb.vocab.side_set(Side::Right),
+    ]
+}

@@ -1,0 +1,259 @@
+//! Human-readable output: the text report, the findings list, error messages.
+
+use std::fmt::Write as _;
+
+use radiculo_contract::ContractError;
+use radiculo_engine::{Assessment, Case, Engine, ExplanationTarget, Mode};
+use radiculo_kb::{Audience, Mechanism, TriageLevel};
+
+/// A contract error as one line, with suggestions for unknown ids.
+pub fn contract_error(e: &ContractError) -> String {
+    match e {
+        ContractError::Invalid {
+            path,
+            message,
+            suggestions,
+        } if !suggestions.is_empty() => {
+            format!(
+                "invalid case: {path}: {message} (did you mean {}?)",
+                suggestions.join(", ")
+            )
+        }
+        other => format!("invalid case: {other}"),
+    }
+}
+
+fn what_to_do(level: TriageLevel) -> &'static str {
+    match level {
+        TriageLevel::Emergency => "EMERGENCY: go to an emergency department now",
+        TriageLevel::Urgent => "URGENT: see a clinician today",
+        TriageLevel::Soon => "SOON: see a clinician within about two weeks",
+        TriageLevel::Routine => "ROUTINE: book a routine appointment",
+        TriageLevel::SelfCare => {
+            "SELF-CARE: look after it at home; get help if it gets worse or lasts"
+        }
+    }
+}
+
+fn percent(p: f64) -> String {
+    if p < 0.005 && p > 0.0 {
+        "<1%".to_string()
+    } else {
+        format!("{:.0}%", p * 100.0)
+    }
+}
+
+/// The text report: triage first, in plain words, then the detail.
+pub fn text(engine: &Engine, case: &Case, a: &Assessment) -> String {
+    let kb = engine.kb();
+    let clinician = case.mode == Mode::Clinician;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "radiculo assessment{}",
+        case.id
+            .as_ref()
+            .map(|i| format!(" of {i}"))
+            .unwrap_or_default()
+    );
+    let _ = writeln!(s, "{}", kb.disclaimer);
+    let _ = writeln!(s);
+    let _ = writeln!(s, "{}", what_to_do(a.triage.level));
+    for r in a
+        .triage
+        .reasons
+        .iter()
+        .filter(|r| r.level == a.triage.level)
+    {
+        let _ = writeln!(s, "  - {}", if clinician { r.clinician } else { r.patient });
+        if !r.findings.is_empty() {
+            let names: Vec<&str> = r
+                .findings
+                .iter()
+                .map(|f| kb.vocab.def(*f).id.as_str())
+                .collect();
+            let _ = writeln!(s, "    because of: {}", names.join(", "));
+        }
+    }
+    let _ = writeln!(s);
+    if a.red_flags.is_empty() {
+        let _ = writeln!(
+            s,
+            "Warning signs: none of the warning signs you were asked about."
+        );
+    } else {
+        let _ = writeln!(s, "Warning signs:");
+        for f in &a.red_flags {
+            let _ = writeln!(
+                s,
+                "  ! {}",
+                if clinician {
+                    &f.def.clinician
+                } else {
+                    &f.def.patient
+                }
+            );
+        }
+    }
+    let _ = writeln!(s);
+    let m = a.mechanism;
+    let _ = writeln!(
+        s,
+        "Where the pain comes from: a nerve root {} | the back itself (referred) {} | something else {}",
+        percent(m[0]),
+        percent(m[1]),
+        percent(m[2])
+    );
+    let _ = writeln!(s);
+    let _ = writeln!(s, "Nerve roots most likely involved:");
+    for r in a.roots.iter().take(if clinician { 10 } else { 3 }) {
+        let bar = "#".repeat((r.probability * 20.0).round() as usize);
+        let _ = writeln!(
+            s,
+            "  {:<3} {:<5} {:>4}  {bar}",
+            kb.model.roots[r.root],
+            r.side.as_str(),
+            percent(r.probability)
+        );
+    }
+    let _ = writeln!(s);
+    let _ = writeln!(s, "Likely causes:");
+    for c in a.conditions.iter().take(if clinician { 9 } else { 4 }) {
+        let _ = writeln!(
+            s,
+            "  {:>4}  {}  [{} {}]",
+            percent(c.probability),
+            if clinician {
+                &c.def.name
+            } else {
+                &c.def.patient_name
+            },
+            "ICD-10-CM",
+            c.def.icd10
+        );
+    }
+    for e in &a.explanations {
+        let target = match &e.target {
+            ExplanationTarget::Root(r, side) => {
+                format!("{} {} root", side.as_str(), kb.model.roots[*r])
+            }
+            ExplanationTarget::Condition(c) => kb.model.conditions[*c].name.to_lowercase(),
+            ExplanationTarget::Mechanism(m) => format!(
+                "{} pain",
+                match m {
+                    Mechanism::Radicular => "nerve-root",
+                    Mechanism::Referred => "referred",
+                    Mechanism::Other => "non-spinal",
+                }
+            ),
+        };
+        let mut weights: Vec<_> = e
+            .weights
+            .iter()
+            .filter(|w| w.weight.abs() >= 0.05)
+            .collect();
+        if weights.is_empty() {
+            continue;
+        }
+        weights.sort_by(|x, y| y.weight.abs().total_cmp(&x.weight.abs()));
+        let _ = writeln!(s);
+        let _ = writeln!(
+            s,
+            "Why we think so ({target}: {} before your answers, {} after):",
+            percent(1.0 / (1.0 + (-e.prior_log_odds).exp())),
+            percent(1.0 / (1.0 + (-e.posterior_log_odds).exp()))
+        );
+        for w in weights.iter().take(if clinician { 12 } else { 5 }) {
+            let def = kb.vocab.def(w.finding);
+            let statement = if clinician {
+                &def.clinician
+            } else {
+                &def.patient
+            };
+            let _ = write!(
+                s,
+                "  {:+.2}  {}{statement}",
+                w.weight,
+                if w.present { "" } else { "not: " }
+            );
+            if clinician {
+                let _ = write!(s, "  ({})", w.source);
+            }
+            let _ = writeln!(s);
+        }
+    }
+    for (audience, title) in [
+        (Audience::Patient, "What you can do"),
+        (Audience::Clinician, "For the clinician"),
+    ] {
+        let items: Vec<_> = a.plan.iter().filter(|p| p.audience == audience).collect();
+        if items.is_empty() || (audience == Audience::Clinician && !clinician) {
+            continue;
+        }
+        let _ = writeln!(s);
+        let _ = writeln!(s, "{title}:");
+        for p in items {
+            let _ = writeln!(s, "  - {}", p.text);
+        }
+    }
+    if !clinician && a.plan.iter().any(|p| p.audience == Audience::Clinician) {
+        let _ = writeln!(s);
+        let _ = writeln!(
+            s,
+            "(Advice for your clinician is in the JSON output: --format json.)"
+        );
+    }
+    let _ = writeln!(s);
+    match &a.next_question {
+        Some(q) => {
+            let _ = writeln!(s, "Next question: {}", q.text);
+            let _ = writeln!(s, "  ({})", q.why);
+        }
+        None => {
+            let _ = writeln!(s, "No further question would change this advice.");
+        }
+    }
+    let _ = writeln!(s);
+    let _ = writeln!(s, "Knowledge base {}.", kb.version);
+    s
+}
+
+/// The finding vocabulary, as text or JSON.
+pub fn findings(engine: &Engine, json: bool) -> anyhow::Result<String> {
+    let kb = engine.kb();
+    if json {
+        let list: Vec<serde_json::Value> = kb
+            .vocab
+            .findings
+            .iter()
+            .map(|f| {
+                serde_json::json!({
+                    "id": f.id,
+                    "category": f.category.as_str(),
+                    "examiner": f.examiner,
+                    "side": f.shape.side().map(|s| s.as_str()),
+                    "patient": f.patient,
+                    "clinician": f.clinician,
+                    "question_patient": f.question_patient,
+                    "question_clinician": f.question_clinician,
+                })
+            })
+            .collect();
+        return Ok(serde_json::to_string_pretty(&serde_json::json!({
+            "kb_version": kb.version,
+            "findings": list,
+        }))? + "\n");
+    }
+    let mut s = String::new();
+    for f in &kb.vocab.findings {
+        let _ = writeln!(
+            s,
+            "{:<40} {:<9}{} {}",
+            f.id,
+            f.category.as_str(),
+            if f.examiner { " (exam)" } else { "       " },
+            f.clinician
+        );
+    }
+    Ok(s)
+}
