@@ -227,7 +227,7 @@ impl Engine {
             kb.model.reported_roots,
         );
         let red_flags = safety::red_flags(kb, case, &present);
-        let triage = safety::triage(kb, case, &present, &red_flags);
+        let triage = safety::triage(kb, case, &present, &red_flags, &m.conditions, &m.mechanisms);
         let plan = safety::plan(
             kb,
             case,
@@ -362,10 +362,8 @@ impl Engine {
         }
     }
 
-    /// The triage level alone (deterministic; for property tests and quick checks).
+    /// The triage level alone (for property tests and quick checks).
     pub fn triage_level(&self, case: &Case) -> TriageLevel {
-        let present = case.present();
-        let flags = safety::red_flags(&self.kb, case, &present);
-        safety::triage(&self.kb, case, &present, &flags).level
+        self.assess(case, Options { next_question: false }).triage.level
     }
 }

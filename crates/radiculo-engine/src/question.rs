@@ -113,15 +113,18 @@ fn present_given_h(tables: &Tables, f: FindingId) -> Option<&[f64]> {
 
 struct Summary {
     conditions: Vec<f64>,
+    mechanisms: [f64; 3],
     root_classes: [f64; 12],
 }
 
 impl Summary {
     fn of(tables: &Tables, n_conditions: usize, weights: impl Iterator<Item = f64>) -> Summary {
         let mut conditions = vec![0.0; n_conditions];
+        let mut mechanisms = [0.0; 3];
         let mut root_classes = [0.0; 12];
         for (h, w) in tables.hyps.iter().zip(weights) {
             conditions[h.condition] += w;
+            mechanisms[crate::infer::mechanism_index(h.mechanism)] += w;
             let class = match h.root_class {
                 NO_ROOT => 11,
                 MULTI_ROOT => 10,
@@ -130,11 +133,16 @@ impl Summary {
             root_classes[class] += w;
         }
         let total: f64 = conditions.iter().sum();
-        for x in conditions.iter_mut().chain(root_classes.iter_mut()) {
+        for x in conditions
+            .iter_mut()
+            .chain(root_classes.iter_mut())
+            .chain(mechanisms.iter_mut())
+        {
             *x /= total;
         }
         Summary {
             conditions,
+            mechanisms,
             root_classes,
         }
     }
@@ -199,7 +207,10 @@ fn best_single<'e>(
         let triage_changes = {
             let mut with = case.clone();
             with.set(f, Some(true));
-            engine.triage_level(&with) != triage.level
+            let present = with.present();
+            let flags = crate::safety::red_flags(kb, &with, &present);
+            let level = crate::safety::triage(kb, &with, &present, &flags, &yes.conditions, &yes.mechanisms).level;
+            level != triage.level
         };
         let mut why = None;
         if triage_changes && p_yes >= MIN_ANSWER_PROBABILITY {

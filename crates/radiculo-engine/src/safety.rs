@@ -1,10 +1,12 @@
 //! The deterministic layer: red flags, triage and the plan.
 //!
-//! Red flags and triage rules read only which findings are present, the age and the duration;
-//! they never read a probability. The triage level is the highest of every fired rule, every
-//! raised red flag's minimum and the default. Because every rule is a conjunction of presence
-//! tests (kb lint KB012), adding a present finding can only fire more rules: the level never
-//! goes down. The plan may also read the final level and the posterior.
+//! Red flags read only which findings are present, the age and the duration. Triage rules do
+//! too, except that a rule whose level is no higher than every red flag's minimum may also read
+//! the posterior (kb lint KB012): so adding a present red-flag finding can never lower the level
+//! (the red flag itself lifts it at least as high as any rule the posterior could switch off),
+//! and no probability can lower what a red flag demands. The triage level is the highest of
+//! every fired rule, every raised red flag's minimum and the default. The plan may also read the
+//! final level.
 
 use radiculo_kb::{
     AdviceDef, FindingId, FindingSet, Kb, Mechanism, Predicate, RedFlagDef, Side, TriageLevel,
@@ -127,14 +129,16 @@ pub(crate) fn triage<'e>(
     case: &Case,
     present: &FindingSet,
     flags: &[RaisedFlag<'e>],
+    conditions: &[f64],
+    mechanisms: &[f64; 3],
 ) -> Triage<'e> {
     let facts = Facts {
         present,
         age: case.age,
         duration_days: case.duration_days,
         triage: None,
-        conditions: &[],
-        mechanisms: &[0.0; 3],
+        conditions,
+        mechanisms,
     };
     let sides = sides(kb);
     let mut reasons: Vec<TriageReason<'e>> = kb

@@ -206,7 +206,12 @@ fn hypotheses(model: &Model) -> Vec<Hypothesis> {
                     root_class,
                     lesion: li,
                     condition: lesion.condition,
-                    mechanism: condition.mechanism,
+                    // Whatever the condition, pain from a compressed root is radicular.
+                    mechanism: if roots == 0 {
+                        condition.mechanism
+                    } else {
+                        Mechanism::Radicular
+                    },
                     level,
                     side,
                     roots,

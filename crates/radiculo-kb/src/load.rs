@@ -243,7 +243,7 @@ fn build(lx: &mut Linter, files: Vec<(&str, schema::File)>) -> Option<Kb> {
         model: &model,
     };
     let red_flags = red_flag_defs(lx, &cx, red_flags);
-    let rules = rule_defs(lx, &cx, rules);
+    let rules = rule_defs(lx, &cx, rules, &red_flags);
     let default_triage = required(lx, "default_triage", default_triage).map(|d| {
         let path = "triage.toml: default_triage".to_string();
         lx.text(&path, &d.patient);
@@ -936,20 +936,20 @@ fn level(lx: &mut Linter, path: &str, s: &str) -> TriageLevel {
     })
 }
 
-/// Triage must be monotone in present findings, so rules may only test presence, age and
-/// duration: a rule that read the model or an absence could stop firing when a finding is added.
+/// Red flags must be monotone in present findings, so they may only test presence, age and
+/// duration: one that read an absence or the model could stop firing when a finding is added.
 fn monotone(lx: &mut Linter, path: &str, w: &schema::When) {
-    if !w.none_present.is_empty()
-        || !w.triage_in.is_empty()
-        || !w.condition_at_least.is_empty()
-        || !w.mechanism_at_least.is_empty()
-    {
+    if !w.none_present.is_empty() || !w.triage_in.is_empty() || reads_model(w) {
         lx.error(
             "KB012",
             path.into(),
-            "triage rules may use presence, age and duration only".into(),
+            "red flags and triage rules may use presence, age and duration only (a rule no more urgent than every red flag may also read the model)".into(),
         );
     }
+}
+
+fn reads_model(w: &schema::When) -> bool {
+    !w.condition_at_least.is_empty() || !w.mechanism_at_least.is_empty()
 }
 
 fn red_flag_defs(
@@ -1004,11 +1004,20 @@ fn red_flag_defs(
     out
 }
 
+/// A rule that reads the posterior may switch off when a red-flag finding is added (the
+/// posterior moves). That can never lower the level only if such a rule is no more urgent than
+/// the least urgent red flag, which then takes its place.
 fn rule_defs(
     lx: &mut Linter,
     cx: &PredicateContext,
     rules: Vec<(&str, schema::Rule)>,
+    red_flags: &[RedFlagDef],
 ) -> Vec<RuleDef> {
+    let floor = red_flags
+        .iter()
+        .map(|f| f.min_level)
+        .min()
+        .unwrap_or(TriageLevel::SelfCare);
     let mut out: Vec<RuleDef> = Vec::new();
     for (file, r) in rules {
         let path = format!("{file}: rule.{}", r.id);
@@ -1017,9 +1026,17 @@ fn rule_defs(
         }
         lx.text(&path, &r.patient);
         lx.text(&path, &r.clinician);
-        monotone(lx, &path, &r.when);
+        let rule_level = level(lx, &path, &r.level);
+        if reads_model(&r.when) && rule_level <= floor {
+            let mut plain = r.when.clone();
+            plain.condition_at_least.clear();
+            plain.mechanism_at_least.clear();
+            monotone(lx, &path, &plain);
+        } else {
+            monotone(lx, &path, &r.when);
+        }
         out.push(RuleDef {
-            level: level(lx, &path, &r.level),
+            level: rule_level,
             when: predicate(lx, cx, &path, &r.when),
             source: lx.source(&path, &r.source),
             id: r.id,
