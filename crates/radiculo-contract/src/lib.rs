@@ -150,6 +150,7 @@ pub fn case_from_value(engine: &Engine, value: &Value) -> Result<Case, ContractE
         duration_days,
         mode,
         evidence: Vec::new(),
+        unsure: radiculo_kb::FindingSet::EMPTY,
     };
     match obj.get("evidence") {
         None | Some(Value::Null) => {}
@@ -168,7 +169,7 @@ pub fn case_from_value(engine: &Engine, value: &Value) -> Result<Case, ContractE
                     Some(_) => {}
                     None => seen.push((f, state)),
                 }
-                case.set(f, state);
+                case.answer(f, state);
             }
         }
         Some(_) => {
@@ -275,10 +276,11 @@ fn unknown_id_message(id: &str) -> String {
             );
         }
     }
-    if let Some((family, side)) = id.rsplit_once('.') {
-        if contract::LATERAL_FAMILIES.contains(&family) && !is_side(side) {
-            return format!("unknown finding id `{id}`: `{side}` is not a side (left or right)");
-        }
+    if let Some((family, side)) = id.rsplit_once('.')
+        && contract::LATERAL_FAMILIES.contains(&family)
+        && !is_side(side)
+    {
+        return format!("unknown finding id `{id}`: `{side}` is not a side (left or right)");
     }
     if contract::LATERAL_FAMILIES.contains(&id) {
         return format!("unknown finding id `{id}`: add the side, `{id}.left` or `{id}.right`");

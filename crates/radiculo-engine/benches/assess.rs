@@ -1,1 +1,141 @@
-fn main() {}
+//! `cargo bench -p radiculo-engine`: the engine on a typical case (the contract's example, seven
+//! answers) and on a rich one (a full body map and examination, 60 answers), with and without
+//! the next question.
+
+use std::sync::OnceLock;
+
+use divan::{Bencher, black_box};
+use radiculo_engine::{Case, Engine, Mode, Options};
+
+fn main() {
+    divan::main();
+}
+
+fn engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| Engine::new(radiculo_kb::load(radiculo_kb::embedded()).unwrap()))
+}
+
+fn case(mode: Mode, answers: &[(&str, bool)]) -> Case {
+    let mut case = Case {
+        id: None,
+        age: 47,
+        sex: None,
+        duration_days: Some(12),
+        mode,
+        evidence: Vec::new(),
+        unsure: radiculo_kb::FindingSet::EMPTY,
+    };
+    for (id, present) in answers {
+        let f = engine()
+            .kb()
+            .vocab
+            .get(id)
+            .unwrap_or_else(|| panic!("{id}"));
+        case.set(f, Some(*present));
+    }
+    case
+}
+
+/// The contract's example case.
+fn typical() -> Case {
+    case(
+        Mode::Patient,
+        &[
+            ("pain.lateral_leg.left", true),
+            ("numbness.dorsum_foot.left", true),
+            ("weakness.great_toe_extension.left", true),
+            ("reflex_reduced.ankle.left", false),
+            ("slr.left", true),
+            ("cough_sneeze_strain_worse", true),
+            ("urinary_retention", false),
+        ],
+    )
+}
+
+/// A clinician's case: a complete body map (every region of both legs answered), the
+/// examination of the left leg and the red-flag screen.
+fn rich() -> Case {
+    let kb = engine().kb();
+    let present = [
+        "pain.low_back",
+        "pain.buttock.left",
+        "pain.posterior_thigh.left",
+        "pain.calf.left",
+        "pain.lateral_foot.left",
+        "numbness.lateral_foot.left",
+        "tingling.sole.left",
+        "slr.left",
+        "reflex_reduced.ankle.left",
+        "weakness.ankle_plantarflexion.left",
+        "leg_pain_worse_than_back",
+        "cough_sneeze_strain_worse",
+        "worse_sitting",
+    ];
+    let mut answers: Vec<(&str, bool)> = present.iter().map(|p| (*p, true)).collect();
+    for f in &kb.vocab.findings {
+        let id = f.id.as_str();
+        let region_leg =
+            id.starts_with("pain.") && (id.ends_with(".left") || id.ends_with(".right"));
+        let exam_left = f.examiner && id.ends_with(".left");
+        let screen = f.category == radiculo_kb::Category::RedFlag;
+        if (region_leg || exam_left || screen) && !present.contains(&id) {
+            answers.push((id, false));
+        }
+    }
+    case(Mode::Clinician, &answers)
+}
+
+#[divan::bench]
+fn assess_typical(b: Bencher) {
+    let c = typical();
+    let e = engine();
+    b.bench(|| {
+        e.assess(
+            black_box(&c),
+            Options {
+                next_question: false,
+            },
+        )
+        .triage
+        .level
+    });
+}
+
+#[divan::bench]
+fn assess_rich(b: Bencher) {
+    let c = rich();
+    let e = engine();
+    b.bench(|| {
+        e.assess(
+            black_box(&c),
+            Options {
+                next_question: false,
+            },
+        )
+        .triage
+        .level
+    });
+}
+
+#[divan::bench]
+fn assess_typical_with_next_question(b: Bencher) {
+    let c = typical();
+    let e = engine();
+    b.bench(|| {
+        e.assess(black_box(&c), Options::default())
+            .next_question
+            .is_some()
+    });
+}
+
+#[divan::bench]
+fn assess_rich_with_next_question(b: Bencher) {
+    let c = rich();
+    let e = engine();
+    b.bench(|| {
+        e.assess(black_box(&c), Options::default())
+            .next_question
+            .is_some()
+    });
+}

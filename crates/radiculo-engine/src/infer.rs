@@ -1,7 +1,7 @@
 //! Exact inference: the posterior over hypotheses, its marginals, and explanations whose
 //! weights add up.
 
-use radiculo_kb::{FindingId, Mechanism, Side};
+use radiculo_kb::{FindingId, Mechanism};
 
 use crate::tables::{ABSENT, PRESENT, Tables};
 
@@ -75,17 +75,15 @@ pub(crate) fn marginals(
     let mut roots = vec![[0.0; 2]; n_roots];
     let mut conditions = vec![0.0; n_conditions];
     let mut mechanisms = [0.0; 3];
+    let reported = (1u32 << (2 * n_roots)) - 1;
     for (h, p) in tables.hyps.iter().zip(post) {
         conditions[h.condition] += p;
         mechanisms[mechanism_index(h.mechanism)] += p;
-        if h.roots != 0 {
-            for (r, sides) in roots.iter_mut().enumerate() {
-                for side in Side::BOTH {
-                    if h.compresses(r, side) {
-                        sides[side.index()] += p;
-                    }
-                }
-            }
+        let mut bits = h.roots & reported;
+        while bits != 0 {
+            let b = bits.trailing_zeros() as usize;
+            roots[b / 2][b % 2] += p;
+            bits &= bits - 1;
         }
     }
     Marginals {
@@ -103,9 +101,25 @@ pub(crate) fn mechanism_index(m: Mechanism) -> usize {
     }
 }
 
-/// A binary target for the explanation: the hypotheses where it holds.
+/// A binary target for the explanation: 1.0 for the hypotheses where it holds, else 0.0,
+/// and the complement (kept as numbers so the sums below vectorise).
 pub(crate) struct Target {
-    pub member: Vec<bool>,
+    pub member: Vec<f64>,
+    pub other: Vec<f64>,
+}
+
+impl Target {
+    pub(crate) fn new(member: impl Iterator<Item = bool>) -> Target {
+        let member: Vec<f64> = member.map(|m| if m { 1.0 } else { 0.0 }).collect();
+        let other = member.iter().map(|m| 1.0 - m).collect();
+        Target { member, other }
+    }
+
+    /// The weight of the target and of its complement. Both are summed directly (not one as
+    /// the total minus the other) so that a tiny side keeps its precision.
+    fn sums(&self, w: &[f64]) -> (f64, f64) {
+        (dot(w, &self.member), dot(w, &self.other))
+    }
 }
 
 /// The chain-rule decomposition of one target's log odds.
@@ -113,8 +127,8 @@ pub(crate) struct Target {
 pub(crate) struct Chain {
     pub prior_log_odds: f64,
     pub posterior_log_odds: f64,
-    /// `(finding, weight)` in vocabulary order.
-    pub weights: Vec<(FindingId, f64)>,
+    /// One weight per observed finding, in vocabulary order.
+    pub weights: Vec<f64>,
 }
 
 /// For each target, log odds(T | e1..en) - log odds(T) = sum over i of
@@ -126,22 +140,9 @@ pub(crate) fn explain(
     obs: &Observation,
     targets: &[Target],
 ) -> Vec<Chain> {
-    let n = tables.n_hyps();
     let mut w = tables.prior_for_age(&tables.prior, age).to_vec();
     let mut running: Vec<(u16, u16)> = Vec::with_capacity(obs.units.len());
-    let sums = |w: &[f64], t: &Target| -> (f64, f64) {
-        let mut yes = 0.0;
-        let mut no = 0.0;
-        for (p, m) in w.iter().zip(&t.member) {
-            if *m {
-                yes += p;
-            } else {
-                no += p;
-            }
-        }
-        (yes, no)
-    };
-    let mut before: Vec<(f64, f64)> = targets.iter().map(|t| sums(&w, t)).collect();
+    let mut before: Vec<(f64, f64)> = targets.iter().map(|t| t.sums(&w)).collect();
     let mut chains: Vec<Chain> = before
         .iter()
         .map(|(y, n)| Chain {
@@ -166,26 +167,53 @@ pub(crate) fn explain(
                 0
             }
         };
-        let old_row = tables.row(&tables.lik, u.offset + usize::from(old));
         let new_row = tables.row(&tables.lik, u.offset + usize::from(old + digit));
-        let mut total = 0.0;
-        for h in 0..n {
-            w[h] *= new_row[h] / old_row[h];
-            total += w[h];
-        }
-        for x in &mut w {
-            *x /= total;
+        if old == 0 {
+            // The unit's first known finding: the row before it is all ones.
+            for (x, l) in w.iter_mut().zip(new_row) {
+                *x *= l;
+            }
+        } else {
+            let old_row = tables.row(&tables.lik, u.offset + usize::from(old));
+            for ((x, l), o) in w.iter_mut().zip(new_row).zip(old_row) {
+                *x *= l / o;
+            }
         }
         for ((t, chain), prev) in targets.iter().zip(&mut chains).zip(&mut before) {
-            let now = sums(&w, t);
-            // Both sums are renormalised by the same total, so the ratio of ratios is exact.
-            let weight = (now.0 / prev.0).ln() - (now.1 / prev.1).ln();
-            chain.weights.push((f, weight));
+            let now = t.sums(&w);
+            chain
+                .weights
+                .push((now.0 / prev.0).ln() - (now.1 / prev.1).ln());
             *prev = now;
+        }
+        // Weights are only ever compared as ratios, so rescale only to stay clear of underflow.
+        let total: f64 = w.iter().sum();
+        if total < 1e-150 {
+            for x in &mut w {
+                *x /= total;
+            }
+            for prev in &mut before {
+                *prev = (prev.0 / total, prev.1 / total);
+            }
         }
     }
     for (chain, (y, n)) in chains.iter_mut().zip(before) {
         chain.posterior_log_odds = (y / n).ln();
     }
     chains
+}
+
+/// A dot product with four independent accumulators: floating-point addition is not
+/// associative, so the compiler will not split a single running sum into SIMD lanes itself.
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut acc = [0.0; 4];
+    let (a4, a_rest) = a.split_at(a.len() / 4 * 4);
+    let (b4, b_rest) = b.split_at(a4.len());
+    for (x, y) in a4.chunks_exact(4).zip(b4.chunks_exact(4)) {
+        for k in 0..4 {
+            acc[k] += x[k] * y[k];
+        }
+    }
+    let tail: f64 = a_rest.iter().zip(b_rest).map(|(x, y)| x * y).sum();
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
 }

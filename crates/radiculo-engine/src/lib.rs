@@ -62,6 +62,9 @@ pub struct Case {
     pub mode: Mode,
     /// Known findings (present or absent), each at most once, in vocabulary order.
     pub evidence: Vec<(FindingId, bool)>,
+    /// Findings answered "not sure" (`unknown` given explicitly): the model ignores them, but
+    /// the interview does not ask them again.
+    pub unsure: FindingSet,
 }
 
 impl Case {
@@ -81,6 +84,21 @@ impl Case {
         self.evidence
             .binary_search_by_key(&f, |(id, _)| *id)
             .is_ok()
+    }
+
+    /// Whether a finding has been answered at all (present, absent or not sure).
+    pub fn asked(&self, f: FindingId) -> bool {
+        self.unsure.contains(f) || self.knows(f)
+    }
+
+    /// Records an answer: present, absent, or not sure (`None`), keeping the evidence sorted.
+    pub fn answer(&mut self, f: FindingId, state: Option<bool>) {
+        if state.is_none() {
+            self.unsure.insert(f);
+        } else {
+            self.unsure.remove(f);
+        }
+        self.set(f, state);
     }
 
     /// Sets a finding's state (`None` = unknown), keeping the evidence sorted.
@@ -195,13 +213,22 @@ pub struct Assessment<'e> {
 pub struct Engine {
     kb: Kb,
     tables: tables::Tables,
+    /// The sources behind each finding's likelihoods, by finding index.
+    finding_sources: Vec<String>,
 }
 
 impl Engine {
     /// Compiles a knowledge base.
     pub fn new(kb: Kb) -> Engine {
         let tables = tables::Tables::new(&kb);
-        Engine { kb, tables }
+        let finding_sources = (0..kb.vocab.findings.len())
+            .map(|i| sources_of(&kb, FindingId(i as u16)).to_string())
+            .collect();
+        Engine {
+            kb,
+            tables,
+            finding_sources,
+        }
     }
 
     /// The knowledge base.
@@ -313,7 +340,7 @@ impl Engine {
         ];
         let (kinds, members): (Vec<ExplanationTarget>, Vec<infer::Target>) = targets
             .into_iter()
-            .map(|(t, member)| (t, infer::Target { member }))
+            .map(|(t, member): (_, Vec<bool>)| (t, infer::Target::new(member.into_iter())))
             .unzip();
         let chains = infer::explain(&self.tables, case.age, obs, &members);
         kinds
@@ -327,7 +354,7 @@ impl Engine {
                     .weights
                     .into_iter()
                     .zip(&obs.findings)
-                    .map(|((finding, weight), &(_, present))| FindingWeight {
+                    .map(|(weight, &(finding, present))| FindingWeight {
                         finding,
                         present,
                         weight,
@@ -340,30 +367,40 @@ impl Engine {
 
     /// The sources behind a finding's likelihoods.
     pub fn finding_source(&self, f: FindingId) -> &str {
-        let kb = &self.kb;
-        match kb.vocab.def(f).shape {
-            radiculo_kb::Shape::Region { .. } => &kb.model.coverage_source.text,
-            radiculo_kb::Shape::Single { family, .. } => {
-                let family = usize::from(family);
-                kb.model
-                    .root_findings
-                    .iter()
-                    .find(|r| r.family == family)
-                    .map(|r| r.source.text.as_str())
-                    .or_else(|| {
-                        kb.model
-                            .condition_findings
-                            .iter()
-                            .find(|c| c.family == family)
-                            .map(|c| c.source.text.as_str())
-                    })
-                    .unwrap_or("")
-            }
-        }
+        &self.finding_sources[f.index()]
     }
 
     /// The triage level alone (for property tests and quick checks).
     pub fn triage_level(&self, case: &Case) -> TriageLevel {
-        self.assess(case, Options { next_question: false }).triage.level
+        self.assess(
+            case,
+            Options {
+                next_question: false,
+            },
+        )
+        .triage
+        .level
+    }
+}
+
+fn sources_of(kb: &Kb, f: FindingId) -> &str {
+    match kb.vocab.def(f).shape {
+        radiculo_kb::Shape::Region { .. } => &kb.model.coverage_source.text,
+        radiculo_kb::Shape::Single { family, .. } => {
+            let family = usize::from(family);
+            kb.model
+                .root_findings
+                .iter()
+                .find(|r| r.family == family)
+                .map(|r| r.source.text.as_str())
+                .or_else(|| {
+                    kb.model
+                        .condition_findings
+                        .iter()
+                        .find(|c| c.family == family)
+                        .map(|c| c.source.text.as_str())
+                })
+                .unwrap_or("")
+        }
     }
 }

@@ -64,7 +64,7 @@ pub(crate) fn next<'e>(
         items: Some(items),
     };
     for g in kb.groups.iter().filter(|g| g.first) {
-        if g.items.iter().all(|f| !case.knows(*f)) {
+        if g.items.iter().all(|f| !case.asked(*f)) {
             return Some(ask_group(g, g.items.clone()));
         }
     }
@@ -187,7 +187,7 @@ fn best_single<'e>(
     let mut best: Option<(f64, FindingId, Why)> = None;
     for (i, def) in kb.vocab.findings.iter().enumerate() {
         let f = FindingId(i as u16);
-        if case.knows(f) || kb.groups.iter().any(|g| g.set.contains(f)) {
+        if case.asked(f) || kb.groups.iter().any(|g| g.set.contains(f)) {
             continue;
         }
         if case.mode == Mode::Patient && (def.examiner || def.question_patient.is_none()) {
@@ -209,7 +209,15 @@ fn best_single<'e>(
             with.set(f, Some(true));
             let present = with.present();
             let flags = crate::safety::red_flags(kb, &with, &present);
-            let level = crate::safety::triage(kb, &with, &present, &flags, &yes.conditions, &yes.mechanisms).level;
+            let level = crate::safety::triage(
+                kb,
+                &with,
+                &present,
+                &flags,
+                &yes.conditions,
+                &yes.mechanisms,
+            )
+            .level;
             level != triage.level
         };
         let mut why = None;
@@ -222,15 +230,10 @@ fn best_single<'e>(
             }
             if s.top_condition() != now.top_condition() {
                 why = Some(Why::Condition(now.top_condition(), s.top_condition()));
-            } else if s.top_root() != now.top_root() {
-                if let (Some(a), Some(b)) = (
-                    now.top_root().or(s.top_root()),
-                    s.top_root().or(now.top_root()),
-                ) {
-                    if a != b {
-                        why = Some(Why::Root(a, b));
-                    }
-                }
+            } else if let (Some(a), Some(b)) = (now.top_root(), s.top_root())
+                && a != b
+            {
+                why = Some(Why::Root(a, b));
             }
         }
         let Some(why) = why else { continue };
@@ -267,7 +270,11 @@ impl Why {
         let kb = engine.kb();
         let root_name = |class: usize| {
             let root = &kb.model.roots[class / 2];
-            let side = if class % 2 == 0 { "left" } else { "right" };
+            let side = if class.is_multiple_of(2) {
+                "left"
+            } else {
+                "right"
+            };
             format!("{side} {root}")
         };
         let condition_name = |c: usize| {

@@ -174,7 +174,7 @@ pub(crate) fn triage<'e>(
         });
     }
     // Stable: among equal levels, rules keep file order and come before red flags.
-    reasons.sort_by(|a, b| b.level.cmp(&a.level));
+    reasons.sort_by_key(|r| std::cmp::Reverse(r.level));
     let level = reasons[0].level.max(kb.default_triage.level);
     Triage { level, reasons }
 }

@@ -17,6 +17,7 @@
 //! | KB013 | a model finding with no likelihood, or with two |
 //! | KB014 | a red-flag finding of the contract that raises no red flag |
 //! | KB015 | too many findings for the engine's finding sets |
+//! | KB016 | (warning) a source that nothing cites |
 
 use indexmap::IndexMap;
 
@@ -71,7 +72,19 @@ struct Linter {
     errors: Vec<Diagnostic>,
     warnings: Vec<Diagnostic>,
     sources: IndexMap<String, SourceDef>,
+    cited: std::collections::HashSet<String>,
 }
+
+/// The kinds of source `kb/README.md` names.
+const SOURCE_KINDS: [&str; 7] = [
+    "systematic_review",
+    "cohort",
+    "diagnostic_study",
+    "guideline",
+    "textbook",
+    "judgement",
+    "label",
+];
 
 impl Linter {
     fn error(&mut self, code: &'static str, path: String, message: String) {
@@ -83,14 +96,16 @@ impl Linter {
     }
 
     fn source(&mut self, path: &str, spec: &str) -> SourceRef {
-        let ids: Vec<String> = spec
-            .split('+')
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
-            .collect();
-        if ids.is_empty() {
-            self.error("KB003", path.into(), "no source given".into());
+        let ids: Vec<String> = spec.split('+').map(|s| s.trim().to_string()).collect();
+        if ids.iter().any(|s| s.is_empty()) {
+            self.error(
+                "KB003",
+                path.into(),
+                format!("`{spec}`: an empty source id (stray `+`?)"),
+            );
         }
+        let ids: Vec<String> = ids.into_iter().filter(|s| !s.is_empty()).collect();
+        self.cited.extend(ids.iter().cloned());
         let mut names = Vec::new();
         for id in &ids {
             match self.sources.get(id) {
@@ -141,6 +156,17 @@ fn build(lx: &mut Linter, files: Vec<(&str, schema::File)>) -> Option<Kb> {
             }
             if s.citation.trim().is_empty() {
                 lx.error("KB009", path.clone(), "empty citation".into());
+            }
+            if !SOURCE_KINDS.contains(&s.kind.as_str()) {
+                lx.error(
+                    "KB008",
+                    path.clone(),
+                    format!(
+                        "unknown source kind `{}`; one of {}",
+                        s.kind,
+                        SOURCE_KINDS.join(", ")
+                    ),
+                );
             }
             lx.sources.insert(
                 id.clone(),
@@ -257,11 +283,30 @@ fn build(lx: &mut Linter, files: Vec<(&str, schema::File)>) -> Option<Kb> {
     })?;
     let advice = advice_defs(lx, &cx, advice);
     let groups = group_defs(lx, &cx, groups);
-    let why = required(lx, "why", why).map(|w| WhyDef {
-        triage: w.triage,
-        condition: w.condition,
-        root: w.root,
+    let why = required(lx, "why", why).map(|w| {
+        for (key, text) in [
+            ("triage", &w.triage),
+            ("condition", &w.condition),
+            ("root", &w.root),
+        ] {
+            let rest = text.replace("{a}", "").replace("{b}", "");
+            lx.text(&format!("questions.toml: why.{key}"), &rest);
+        }
+        WhyDef {
+            triage: w.triage,
+            condition: w.condition,
+            root: w.root,
+        }
     })?;
+    for (id, _) in lx.sources.clone() {
+        if !lx.cited.contains(&id) {
+            lx.warnings.push(Diagnostic {
+                code: "KB016",
+                path: format!("sources.{id}"),
+                message: "defined but never cited".into(),
+            });
+        }
+    }
     Some(Kb {
         version: meta.version,
         title: meta.title,
@@ -340,6 +385,10 @@ fn vocabulary(
     let mut defs = Vec::new();
     let mut region_defs = Vec::new();
     for (ri, (rid, r)) in regions.iter().enumerate() {
+        let rpath = format!("findings.toml: regions.{rid}");
+        for t in [&r.patient, &r.clinician, &r.describe] {
+            lx.text(&rpath, t);
+        }
         region_defs.push(RegionDef {
             id: rid.clone(),
             patient: r.patient.clone(),
@@ -512,6 +561,7 @@ fn model(
             lx.text(&path, t);
         }
         let prior = lx.prob(&format!("{path}.prior"), c.prior.p, true);
+        lx.source(&format!("{path}.codes_source"), &c.codes_source);
         condition_defs.push(ConditionDef {
             id: id.clone(),
             name: c.name.clone(),
@@ -613,7 +663,14 @@ fn model(
         let root_scale = match &l.root_scale {
             Some(s) => {
                 lx.source(&path, &s.source);
-                lx.prob(&format!("{path}.root_scale"), s.p, true)
+                if !(s.p > 0.0 && s.p <= 1.0) {
+                    lx.error(
+                        "KB004",
+                        format!("{path}.root_scale"),
+                        "must be in (0, 1]".into(),
+                    );
+                }
+                s.p
             }
             None => 1.0,
         };
@@ -693,6 +750,15 @@ fn model(
         out
     };
 
+    for state in region_model.emission.keys() {
+        if !REGION_STATES.contains(&state.as_str()) {
+            lx.error(
+                "KB008",
+                format!("model.toml: region_model.emission.{state}"),
+                "unknown region state; one of neural, somatic, none".into(),
+            );
+        }
+    }
     let mut emission = [[0.0; 3]; 3];
     let mut emission_sources: Vec<SourceRef> = Vec::new();
     for (si, state) in REGION_STATES.iter().enumerate() {
@@ -1110,14 +1176,14 @@ fn group_defs(
         });
     }
     for id in contract::RED_FLAG_FINDINGS {
-        if let Some(f) = cx.vocab.get(id) {
-            if !out.iter().any(|g| g.mandatory && g.set.contains(f)) {
-                lx.error(
-                    "KB014",
-                    format!("questions.toml: {id}"),
-                    "every red-flag finding must be in a mandatory question group".into(),
-                );
-            }
+        if let Some(f) = cx.vocab.get(id)
+            && !out.iter().any(|g| g.mandatory && g.set.contains(f))
+        {
+            lx.error(
+                "KB014",
+                format!("questions.toml: {id}"),
+                "every red-flag finding must be in a mandatory question group".into(),
+            );
         }
     }
     out

@@ -176,6 +176,8 @@ pub struct Condition {
     pub mechanism: String,
     pub icd10: String,
     pub icd10_display: String,
+    /// Where the codes were checked.
+    pub codes_source: String,
     #[serde(default)]
     pub snomed: Option<String>,
     #[serde(default)]

@@ -299,7 +299,18 @@ impl Vocabulary {
         let mut scored: Vec<(usize, &str)> = self
             .findings
             .iter()
-            .map(|f| (edit_distance(unknown, &f.id), f.id.as_str()))
+            .map(|f| {
+                // `slr` is closest to `slr.left` and `slr.right`, however short it is.
+                let extends = f.id.len() > unknown.len()
+                    && f.id.starts_with(unknown)
+                    && f.id.as_bytes()[unknown.len()] == b'.';
+                let score = if extends {
+                    0
+                } else {
+                    1 + edit_distance(unknown, &f.id)
+                };
+                (score, f.id.as_str())
+            })
             .collect();
         scored.sort();
         scored.into_iter().take(n).map(|(_, id)| id).collect()

@@ -38,6 +38,9 @@ fn what_to_do(level: TriageLevel) -> &'static str {
 fn percent(p: f64) -> String {
     if p < 0.005 && p > 0.0 {
         "<1%".to_string()
+    } else if p > 0.995 && p < 1.0 {
+        // Never round a probability up to certainty.
+        ">99%".to_string()
     } else {
         format!("{:.0}%", p * 100.0)
     }
@@ -121,14 +124,13 @@ pub fn text(engine: &Engine, case: &Case, a: &Assessment) -> String {
     for c in a.conditions.iter().take(if clinician { 9 } else { 4 }) {
         let _ = writeln!(
             s,
-            "  {:>4}  {}  [{} {}]",
+            "  {:>4}  {}  [ICD-10-CM {}]",
             percent(c.probability),
             if clinician {
                 &c.def.name
             } else {
                 &c.def.patient_name
             },
-            "ICD-10-CM",
             c.def.icd10
         );
     }
