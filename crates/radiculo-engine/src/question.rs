@@ -51,7 +51,7 @@ pub(crate) fn next<'e>(
         g.items
             .iter()
             .copied()
-            .filter(|f| !case.knows(*f))
+            .filter(|f| !case.asked(*f))
             .collect()
     };
     let ask_group = |g: &'e GroupDef, items: Vec<FindingId>| Question {
@@ -184,6 +184,7 @@ fn best_single<'e>(
     let n_c = kb.model.conditions.len();
     let now = Summary::of(tables, n_c, post.iter().copied());
     let h_now = now.entropy();
+    let present_now = case.present();
     let mut best: Option<(f64, FindingId, Why)> = None;
     for (i, def) in kb.vocab.findings.iter().enumerate() {
         let f = FindingId(i as u16);
@@ -219,6 +220,7 @@ fn best_single<'e>(
             )
             .level;
             level != triage.level
+                || crate::safety::advances_more_urgent_rule(kb, case, &present_now, f, triage.level)
         };
         let mut why = None;
         if triage_changes && p_yes >= MIN_ANSWER_PROBABILITY {

@@ -50,6 +50,69 @@ pub(crate) fn holds(p: &Predicate, f: &Facts, vocab_sides: [&FindingSet; 2]) -> 
         })
 }
 
+/// How many more present findings a rule needs before it fires: one per unmet `all_of` set and
+/// one per side still missing from `bilateral`; `None` when answers cannot make it fire (age or
+/// duration rule it out). The posterior is not counted: it is not something a question sets.
+pub(crate) fn distance(p: &Predicate, f: &Facts, vocab_sides: [&FindingSet; 2]) -> Option<usize> {
+    let fixed = p.age_at_least.is_none_or(|a| f.age >= a)
+        && p.age_below.is_none_or(|a| f.age < a)
+        && p.duration_days_at_least
+            .is_none_or(|d| f.duration_days.is_some_and(|x| x >= d))
+        && p.duration_days_below
+            .is_none_or(|d| f.duration_days.is_some_and(|x| x < d))
+        && p.duration_unknown_or_below
+            .is_none_or(|d| f.duration_days.is_none_or(|x| x < d));
+    if !fixed {
+        return None;
+    }
+    let mut missing = p
+        .all_of
+        .iter()
+        .filter(|set| !set.intersects(f.present))
+        .count();
+    if let Some(set) = &p.bilateral {
+        let hit = set.and(f.present);
+        missing += vocab_sides
+            .iter()
+            .filter(|side| !hit.intersects(side))
+            .count();
+    }
+    Some(missing)
+}
+
+/// Whether answering `added` present would bring a rule more urgent than `level` closer to
+/// firing, when it is at most two answers away: a lookahead so that the interview pursues a
+/// two-step path to a more urgent level (progressive weakness, then the other leg).
+pub(crate) fn advances_more_urgent_rule(
+    kb: &Kb,
+    case: &Case,
+    present: &FindingSet,
+    added: FindingId,
+    level: TriageLevel,
+) -> bool {
+    let mut with = *present;
+    with.insert(added);
+    let facts = |present| Facts {
+        present,
+        age: case.age,
+        duration_days: case.duration_days,
+        triage: None,
+        conditions: &[],
+        mechanisms: &[0.0; 3],
+    };
+    let (now, then) = (facts(present), facts(&with));
+    let sides = sides(kb);
+    kb.rules.iter().filter(|r| r.level > level).any(|r| {
+        match (
+            distance(&r.when, &now, sides),
+            distance(&r.when, &then, sides),
+        ) {
+            (Some(a), Some(b)) => a <= 2 && b < a,
+            _ => false,
+        }
+    })
+}
+
 /// The present findings a predicate points at: those in any of its finding sets.
 fn named(p: &Predicate, present: &FindingSet) -> FindingSet {
     let mut set = FindingSet::EMPTY;
