@@ -24,3 +24,6 @@ cargo test --workspace --release
 
 step "evaluation of the labelled development cases"
 ./target/release/radiculo eval eval/cases.jsonl --check
+
+step "simulated adaptive interviews on the same cases"
+./target/release/radiculo eval --interview eval/cases.jsonl --check | tail -n 12
