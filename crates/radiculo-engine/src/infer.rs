@@ -103,6 +103,7 @@ pub(crate) fn mechanism_index(m: Mechanism) -> usize {
 
 /// A binary target for the explanation: 1.0 for the hypotheses where it holds, else 0.0,
 /// and the complement (kept as numbers so the sums below vectorise).
+#[derive(Debug, Clone)]
 pub(crate) struct Target {
     pub member: Vec<f64>,
     pub other: Vec<f64>,
@@ -138,7 +139,7 @@ pub(crate) fn explain(
     tables: &Tables,
     age: u8,
     obs: &Observation,
-    targets: &[Target],
+    targets: &[&Target],
 ) -> Vec<Chain> {
     let mut w = tables.prior_for_age(&tables.prior, age).to_vec();
     let mut running: Vec<(u16, u16)> = Vec::with_capacity(obs.units.len());
@@ -181,9 +182,8 @@ pub(crate) fn explain(
         }
         for ((t, chain), prev) in targets.iter().zip(&mut chains).zip(&mut before) {
             let now = t.sums(&w);
-            chain
-                .weights
-                .push((now.0 / prev.0).ln() - (now.1 / prev.1).ln());
+            // One logarithm: ln(a / b) - ln(c / d) = ln(a d / (b c)).
+            chain.weights.push(((now.0 * prev.1) / (prev.0 * now.1)).ln());
             *prev = now;
         }
         // Weights are only ever compared as ratios, so rescale only to stay clear of underflow.

@@ -208,11 +208,22 @@ pub struct Assessment<'e> {
     pub next_question: Option<Question<'e>>,
 }
 
+/// Hypothesis masks of every explainable conclusion.
+#[derive(Debug, Clone)]
+struct Targets {
+    /// By `2 * root + side`.
+    roots: Vec<infer::Target>,
+    conditions: Vec<infer::Target>,
+    mechanisms: Vec<infer::Target>,
+}
+
 /// A loaded knowledge base compiled for inference.
 #[derive(Debug, Clone)]
 pub struct Engine {
     kb: Kb,
     tables: tables::Tables,
+    /// Every conclusion the explanation may decompose, as hypothesis masks, built once.
+    targets: Targets,
     /// The sources behind each finding's likelihoods, by finding index.
     finding_sources: Vec<String>,
 }
@@ -224,9 +235,24 @@ impl Engine {
         let finding_sources = (0..kb.vocab.findings.len())
             .map(|i| sources_of(&kb, FindingId(i as u16)).to_string())
             .collect();
+        let hyps = &tables.hyps;
+        let targets = Targets {
+            roots: (0..kb.model.reported_roots)
+                .flat_map(|r| Side::BOTH.map(move |s| (r, s)))
+                .map(|(r, s)| infer::Target::new(hyps.iter().map(|h| h.compresses(r, s))))
+                .collect(),
+            conditions: (0..kb.model.conditions.len())
+                .map(|c| infer::Target::new(hyps.iter().map(|h| h.condition == c)))
+                .collect(),
+            mechanisms: Mechanism::ALL
+                .iter()
+                .map(|m| infer::Target::new(hyps.iter().map(|h| h.mechanism == *m)))
+                .collect(),
+        };
         Engine {
             kb,
             tables,
+            targets,
             finding_sources,
         }
     }
@@ -321,27 +347,17 @@ impl Engine {
         let top_root = roots[0];
         let top_condition = argmax(&m.conditions);
         let top_mechanism = Mechanism::ALL[argmax(&m.mechanisms)];
-        let hyps = &self.tables.hyps;
-        let targets = [
-            (
-                ExplanationTarget::Root(top_root.root, top_root.side),
-                hyps.iter()
-                    .map(|h| h.compresses(top_root.root, top_root.side))
-                    .collect(),
-            ),
-            (
-                ExplanationTarget::Condition(top_condition),
-                hyps.iter().map(|h| h.condition == top_condition).collect(),
-            ),
-            (
-                ExplanationTarget::Mechanism(top_mechanism),
-                hyps.iter().map(|h| h.mechanism == top_mechanism).collect(),
-            ),
+        let t = &self.targets;
+        let kinds = [
+            ExplanationTarget::Root(top_root.root, top_root.side),
+            ExplanationTarget::Condition(top_condition),
+            ExplanationTarget::Mechanism(top_mechanism),
         ];
-        let (kinds, members): (Vec<ExplanationTarget>, Vec<infer::Target>) = targets
-            .into_iter()
-            .map(|(t, member): (_, Vec<bool>)| (t, infer::Target::new(member.into_iter())))
-            .unzip();
+        let members = [
+            &t.roots[2 * top_root.root + top_root.side.index()],
+            &t.conditions[top_condition],
+            &t.mechanisms[infer::mechanism_index(top_mechanism)],
+        ];
         let chains = infer::explain(&self.tables, case.age, obs, &members);
         kinds
             .into_iter()

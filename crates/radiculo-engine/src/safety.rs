@@ -26,22 +26,17 @@ pub(crate) struct Facts<'a> {
 }
 
 pub(crate) fn holds(p: &Predicate, f: &Facts, vocab_sides: [&FindingSet; 2]) -> bool {
-    p.all_of.iter().all(|set| set.intersects(f.present))
+    // The triage test first: it is the cheapest and rules out most advice items.
+    (p.triage_in.is_empty() || f.triage.is_some_and(|t| p.triage_in.contains(&t)))
+        && p.all_of.iter().all(|set| set.intersects(f.present))
         && !p.none.intersects(f.present)
         && p.bilateral.as_ref().is_none_or(|set| {
             let hit = set.and(f.present);
             hit.intersects(vocab_sides[0]) && hit.intersects(vocab_sides[1])
         })
-        && p.age_at_least.is_none_or(|a| f.age >= a)
-        && p.age_below.is_none_or(|a| f.age < a)
-        && p.duration_days_at_least
-            .is_none_or(|d| f.duration_days.is_some_and(|x| x >= d))
-        && p.duration_days_below
-            .is_none_or(|d| f.duration_days.is_some_and(|x| x < d))
-        && p.duration_unknown_or_below
-            .is_none_or(|d| f.duration_days.is_none_or(|x| x < d))
-        && (p.triage_in.is_empty() || f.triage.is_some_and(|t| p.triage_in.contains(&t)))
-        && p.condition_at_least
+        && age_and_duration_hold(p, f)
+        && p
+            .condition_at_least
             .iter()
             .all(|(c, min)| f.conditions[*c] >= *min)
         && p.mechanism_at_least.iter().all(|(m, min)| {
@@ -50,18 +45,26 @@ pub(crate) fn holds(p: &Predicate, f: &Facts, vocab_sides: [&FindingSet; 2]) -> 
         })
 }
 
+/// The parts of a predicate no answer can change.
+fn age_and_duration_hold(p: &Predicate, f: &Facts) -> bool {
+    p.age_at_least.is_none_or(|a| f.age >= a)
+        && p.age_below.is_none_or(|a| f.age < a)
+        && p
+            .duration_days_at_least
+            .is_none_or(|d| f.duration_days.is_some_and(|x| x >= d))
+        && p
+            .duration_days_below
+            .is_none_or(|d| f.duration_days.is_some_and(|x| x < d))
+        && p
+            .duration_unknown_or_below
+            .is_none_or(|d| f.duration_days.is_none_or(|x| x < d))
+}
+
 /// How many more present findings a rule needs before it fires: one per unmet `all_of` set and
 /// one per side still missing from `bilateral`; `None` when answers cannot make it fire (age or
 /// duration rule it out). The posterior is not counted: it is not something a question sets.
 pub(crate) fn distance(p: &Predicate, f: &Facts, vocab_sides: [&FindingSet; 2]) -> Option<usize> {
-    let fixed = p.age_at_least.is_none_or(|a| f.age >= a)
-        && p.age_below.is_none_or(|a| f.age < a)
-        && p.duration_days_at_least
-            .is_none_or(|d| f.duration_days.is_some_and(|x| x >= d))
-        && p.duration_days_below
-            .is_none_or(|d| f.duration_days.is_some_and(|x| x < d))
-        && p.duration_unknown_or_below
-            .is_none_or(|d| f.duration_days.is_none_or(|x| x < d));
+    let fixed = age_and_duration_hold(p, f);
     if !fixed {
         return None;
     }
