@@ -53,6 +53,33 @@ fn typical() -> Case {
     )
 }
 
+/// A typical undecided case (sciatica down the back of the leg at 66: disc or stenosis?) after the red-flag
+/// and medicine checklists and the rest of the body map are answered (all absent), so the next question is chosen by
+/// expected information rather than by the checklist order.
+fn typical_checklists_done() -> Case {
+    let mut c = case(
+        Mode::Patient,
+        &[
+            ("pain.low_back", true),
+            ("pain.buttock.left", true),
+            ("pain.posterior_thigh.left", true),
+            ("pain.calf.left", true),
+            ("leg_pain_worse_than_back", true),
+        ],
+    );
+    // At 66, stenosis and a disc are both likely: a question can still change the lead.
+    c.age = 66;
+    let kb = engine().kb();
+    for g in kb.groups.iter().filter(|g| g.mandatory || g.first) {
+        for f in &g.items {
+            if !c.knows(*f) {
+                c.set(*f, Some(false));
+            }
+        }
+    }
+    c
+}
+
 /// A clinician's case: a complete body map (every region of both legs answered), the
 /// examination of the left leg and the red-flag screen.
 fn rich() -> Case {
@@ -138,4 +165,15 @@ fn assess_rich_with_next_question(b: Bencher) {
             .next_question
             .is_some()
     });
+}
+
+#[divan::bench]
+fn next_question_by_information(b: Bencher) {
+    let c = typical_checklists_done();
+    let e = engine();
+    assert!(
+        e.next_question(&c).is_some_and(|q| q.items.is_none()),
+        "the benchmark case must reach the single-question stage"
+    );
+    b.bench(|| e.next_question(black_box(&c)).is_some());
 }

@@ -183,7 +183,9 @@ pub(crate) fn explain(
         for ((t, chain), prev) in targets.iter().zip(&mut chains).zip(&mut before) {
             let now = t.sums(&w);
             // One logarithm: ln(a / b) - ln(c / d) = ln(a d / (b c)).
-            chain.weights.push(((now.0 * prev.1) / (prev.0 * now.1)).ln());
+            chain
+                .weights
+                .push(((now.0 * prev.1) / (prev.0 * now.1)).ln());
             *prev = now;
         }
         // Weights are only ever compared as ratios, so rescale only to stay clear of underflow.

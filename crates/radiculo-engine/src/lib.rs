@@ -386,6 +386,24 @@ impl Engine {
         &self.finding_sources[f.index()]
     }
 
+    /// The next question alone: the posterior, the triage and the question, without the
+    /// explanation and the plan (for an interview step that only needs what to ask next).
+    pub fn next_question(&self, case: &Case) -> Option<Question<'_>> {
+        let kb = &self.kb;
+        let present = case.present();
+        let obs = infer::Observation::new(&self.tables, &case.evidence);
+        let post = infer::posterior(&self.tables, case.age, &obs);
+        let m = infer::marginals(
+            &self.tables,
+            &post,
+            kb.model.conditions.len(),
+            kb.model.reported_roots,
+        );
+        let red_flags = safety::red_flags(kb, case, &present);
+        let triage = safety::triage(kb, case, &present, &red_flags, &m.conditions, &m.mechanisms);
+        question::next(self, case, &post, &triage)
+    }
+
     /// The triage level alone (for property tests and quick checks).
     pub fn triage_level(&self, case: &Case) -> TriageLevel {
         self.assess(

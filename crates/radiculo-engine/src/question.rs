@@ -1,6 +1,7 @@
 //! The next most useful question.
 //!
-//! Order of business: an emergency ends the interview; a `first` group (the body map) opens it;
+//! Order of business: an emergency ends the interview; a `first` group (the body map) opens it
+//! and is asked while most of it is unanswered;
 //! a mandatory group (the red-flag checklists) is asked as soon as the answers so far make any
 //! of its items likely; otherwise the single question with the highest expected value, where
 //! value is the expected information gained about the condition and the affected root plus the
@@ -63,9 +64,12 @@ pub(crate) fn next<'e>(
         why: g.why.clone(),
         items: Some(items),
     };
+    // The opening group (the body map) is asked while most of it is unanswered: a caller who
+    // sent a few regions is shown the rest of the map, not asked region by region.
     for g in kb.groups.iter().filter(|g| g.first) {
-        if g.items.iter().all(|f| !case.asked(*f)) {
-            return Some(ask_group(g, g.items.clone()));
+        let items = unknown_items(g);
+        if items.len() * 2 > g.items.len() {
+            return Some(ask_group(g, items));
         }
     }
     let mut riskiest: Option<(f64, &GroupDef, Vec<FindingId>)> = None;
@@ -206,20 +210,10 @@ fn best_single<'e>(
             post.iter().zip(p_h).map(|(a, b)| a * (1.0 - b)),
         );
         let triage_changes = {
-            let mut with = case.clone();
-            with.set(f, Some(true));
-            let present = with.present();
-            let flags = crate::safety::red_flags(kb, &with, &present);
-            let level = crate::safety::triage(
-                kb,
-                &with,
-                &present,
-                &flags,
-                &yes.conditions,
-                &yes.mechanisms,
-            )
-            .level;
-            level != triage.level
+            let mut present = present_now;
+            present.insert(f);
+            crate::safety::level(kb, case, &present, &yes.conditions, &yes.mechanisms)
+                != triage.level
                 || crate::safety::advances_more_urgent_rule(kb, case, &present_now, f, triage.level)
         };
         let mut why = None;

@@ -35,8 +35,7 @@ pub(crate) fn holds(p: &Predicate, f: &Facts, vocab_sides: [&FindingSet; 2]) -> 
             hit.intersects(vocab_sides[0]) && hit.intersects(vocab_sides[1])
         })
         && age_and_duration_hold(p, f)
-        && p
-            .condition_at_least
+        && p.condition_at_least
             .iter()
             .all(|(c, min)| f.conditions[*c] >= *min)
         && p.mechanism_at_least.iter().all(|(m, min)| {
@@ -49,14 +48,11 @@ pub(crate) fn holds(p: &Predicate, f: &Facts, vocab_sides: [&FindingSet; 2]) -> 
 fn age_and_duration_hold(p: &Predicate, f: &Facts) -> bool {
     p.age_at_least.is_none_or(|a| f.age >= a)
         && p.age_below.is_none_or(|a| f.age < a)
-        && p
-            .duration_days_at_least
+        && p.duration_days_at_least
             .is_none_or(|d| f.duration_days.is_some_and(|x| x >= d))
-        && p
-            .duration_days_below
+        && p.duration_days_below
             .is_none_or(|d| f.duration_days.is_some_and(|x| x < d))
-        && p
-            .duration_unknown_or_below
+        && p.duration_unknown_or_below
             .is_none_or(|d| f.duration_days.is_none_or(|x| x < d))
 }
 
@@ -243,6 +239,40 @@ pub(crate) fn triage<'e>(
     reasons.sort_by_key(|r| std::cmp::Reverse(r.level));
     let level = reasons[0].level.max(kb.default_triage.level);
     Triage { level, reasons }
+}
+
+/// The triage level alone, without reasons or allocation (for the interview's lookahead);
+/// always equal to `triage(..).level`.
+pub(crate) fn level(
+    kb: &Kb,
+    case: &Case,
+    present: &FindingSet,
+    conditions: &[f64],
+    mechanisms: &[f64; 3],
+) -> TriageLevel {
+    let facts = Facts {
+        present,
+        age: case.age,
+        duration_days: case.duration_days,
+        triage: None,
+        conditions,
+        mechanisms,
+    };
+    let sides = sides(kb);
+    let rules = kb
+        .rules
+        .iter()
+        .filter(|r| holds(&r.when, &facts, sides))
+        .map(|r| r.level);
+    let flags = kb
+        .red_flags
+        .iter()
+        .filter(|f| f.findings.intersects(present))
+        .filter(|f| f.when.as_ref().is_none_or(|w| holds(w, &facts, sides)))
+        .map(|f| f.min_level);
+    rules
+        .chain(flags)
+        .fold(kb.default_triage.level, TriageLevel::max)
 }
 
 pub(crate) fn plan<'e>(
