@@ -1,11 +1,22 @@
 #!/usr/bin/env bash
 # Runs every test radiculo has: formatting, lints, the knowledge-base lint, unit, property,
-# integration and CLI tests, and the evaluation of the labelled cases against their thresholds.
-# It needs only the Rust toolchain; it installs nothing else.
+# integration, CLI and server tests (on SQLite and on a throwaway PostgreSQL), and the
+# evaluation of the labelled cases against their thresholds.
+# It needs the Rust toolchain; it installs Debian's postgresql itself where that is missing and
+# it runs as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
+
+step "throwaway PostgreSQL cluster"
+if out=$(scripts/pg-cluster.sh start); then
+  eval "$out"
+  trap 'scripts/pg-cluster.sh stop "$PG_CLUSTER_DIR"' EXIT
+  echo "PostgreSQL at $RADICULO_TEST_DATABASE_URL"
+else
+  echo "!!! WARNING: no PostgreSQL: the PostgreSQL storage and server tests will NOT run !!!"
+fi
 
 step "cargo fmt --check"
 cargo fmt --all -- --check

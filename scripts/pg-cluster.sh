@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Starts a throwaway PostgreSQL cluster for the tests and prints its URL; `stop DIR` stops it
+# and removes it. Used by scripts/test.sh:
+#   eval "$(scripts/pg-cluster.sh start)"   # sets PG_CLUSTER_DIR and RADICULO_TEST_DATABASE_URL
+#   scripts/pg-cluster.sh stop "$PG_CLUSTER_DIR"
+# Where the PostgreSQL binaries are missing and we run as root, installs Debian's postgresql
+# first. Trust authentication on 127.0.0.1 only; the data lives in a temp dir.
+set -euo pipefail
+
+find_bin() {
+  local d
+  for d in /usr/lib/postgresql/*/bin; do
+    [ -x "$d/initdb" ] && { echo "$d"; return 0; }
+  done
+  return 1
+}
+
+as_owner() {
+  # initdb refuses to run as root: run as the postgres user when we are root.
+  if [ "$(id -u)" = 0 ]; then su postgres -s /bin/bash -c "$*"; else bash -c "$*"; fi
+}
+
+case "${1:-}" in
+  start)
+    if ! bin=$(find_bin); then
+      if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "installing postgresql (binaries missing)" >&2
+        apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >&2
+        bin=$(find_bin)
+      else
+        echo "echo 'PostgreSQL binaries are missing and cannot be installed here' >&2"
+        exit 1
+      fi
+    fi
+    dir=$(mktemp -d /tmp/radiculo-pg.XXXXXX)
+    [ "$(id -u)" = 0 ] && chown postgres: "$dir"
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    as_owner "'$bin/initdb' -D '$dir/data' -A trust -U postgres --no-sync >/dev/null" >&2
+    as_owner "'$bin/pg_ctl' -D '$dir/data' -l '$dir/log' -o \"-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off\" -w start >/dev/null" >&2
+    echo "export PG_CLUSTER_DIR='$dir' PG_CLUSTER_BIN='$bin'"
+    echo "export RADICULO_TEST_DATABASE_URL='postgres://postgres@127.0.0.1:$port/postgres'"
+    ;;
+  stop)
+    dir=${2:?usage: pg-cluster.sh stop DIR}
+    bin=$(find_bin)
+    as_owner "'$bin/pg_ctl' -D '$dir/data' -m fast -w stop >/dev/null" >&2 || true
+    rm -rf "$dir"
+    ;;
+  *)
+    echo "usage: pg-cluster.sh start | stop DIR" >&2
+    exit 2
+    ;;
+esac
