@@ -6,13 +6,25 @@
 //! out-of-range number is an error. This crate does no IO; callers hand it bytes or values.
 #![deny(missing_docs)]
 
+mod compact;
 mod output;
 
 use radiculo_engine::{Case, Engine, Mode, Sex};
 use radiculo_kb::{Vocabulary, contract, vocab::SYMPTOM_KINDS};
 use serde_json::{Map, Value};
 
+pub use compact::{CompactAssessmentJson, to_compact_json};
 pub use output::{AssessmentJson, to_json};
+
+/// The contract's name of an explanation target: `L5.left`, a condition id, or a mechanism.
+pub(crate) fn target_name(kb: &radiculo_kb::Kb, t: &radiculo_engine::ExplanationTarget) -> String {
+    use radiculo_engine::ExplanationTarget;
+    match t {
+        ExplanationTarget::Root(r, side) => format!("{}.{}", kb.model.roots[*r], side.as_str()),
+        ExplanationTarget::Condition(c) => kb.model.conditions[*c].id.clone(),
+        ExplanationTarget::Mechanism(m) => m.as_str().to_string(),
+    }
+}
 
 /// The longest episode the contract accepts, in days (about 110 years).
 pub const MAX_DURATION_DAYS: u64 = 40_200;
@@ -186,6 +198,13 @@ fn integer(v: &Value, path: &str) -> Result<u64, ContractError> {
     match v {
         Value::Number(n) => match n.as_u64() {
             Some(x) => Ok(x),
+            // JSON has one number type: 47.0 is the whole number 47 (JSON Schema agrees).
+            None if n
+                .as_f64()
+                .is_some_and(|f| f.fract() == 0.0 && (0.0..1e15).contains(&f)) =>
+            {
+                Ok(n.as_f64().unwrap_or_default() as u64)
+            }
             None if n.as_i64().is_some() => Err(ContractError::invalid(
                 path,
                 format!("{n} is out of range (must not be negative)"),

@@ -1,11 +1,12 @@
 //! The assessment as contract JSON. Fields beyond the contract are additions, never changes.
 
-use radiculo_engine::{Assessment, Case, Engine, ExplanationTarget, Mode};
+use radiculo_engine::{Assessment, Case, Engine, ExplanationTarget};
 use radiculo_kb::{FindingId, Mechanism, TriageLevel};
 use serde::Serialize;
 
 /// The assessment, shaped for JSON. Borrowed from the engine's knowledge base.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AssessmentJson<'a> {
     /// The caller's case id, echoed.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -26,12 +27,14 @@ pub struct AssessmentJson<'a> {
 }
 
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct TriageJson<'a> {
     level: &'static str,
     reasons: Vec<ReasonJson<'a>>,
 }
 
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct ReasonJson<'a> {
     text: &'a str,
     findings: Vec<&'a str>,
@@ -42,6 +45,7 @@ struct ReasonJson<'a> {
 }
 
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct RedFlagJson<'a> {
     id: &'a str,
     text: &'a str,
@@ -52,6 +56,7 @@ struct RedFlagJson<'a> {
 }
 
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct MechanismJson {
     radicular: f64,
     referred: f64,
@@ -59,6 +64,7 @@ struct MechanismJson {
 }
 
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct RootJson<'a> {
     root: &'a str,
     side: &'static str,
@@ -66,6 +72,7 @@ struct RootJson<'a> {
 }
 
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct ConditionJson<'a> {
     id: &'a str,
     name: &'a str,
@@ -79,6 +86,7 @@ struct ConditionJson<'a> {
 }
 
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct ExplanationJson<'a> {
     finding: &'a str,
     target: String,
@@ -88,6 +96,7 @@ struct ExplanationJson<'a> {
 }
 
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct TargetJson {
     target: String,
     prior_log_odds: f64,
@@ -97,6 +106,7 @@ struct TargetJson {
 }
 
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct PlanJson<'a> {
     id: &'a str,
     audience: &'static str,
@@ -106,6 +116,7 @@ struct PlanJson<'a> {
 }
 
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct QuestionJson<'a> {
     id: &'a str,
     text: &'a str,
@@ -113,15 +124,6 @@ struct QuestionJson<'a> {
     /// The group's finding ids (the contract's field).
     #[serde(skip_serializing_if = "Option::is_none")]
     items: Option<Vec<&'a str>>,
-    /// The same items with their texts, for showing them.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    item_texts: Option<Vec<QuestionItemJson<'a>>>,
-}
-
-#[derive(Debug, Serialize)]
-struct QuestionItemJson<'a> {
-    id: &'a str,
-    text: &'a str,
 }
 
 fn level(l: TriageLevel) -> &'static str {
@@ -246,21 +248,6 @@ pub fn to_json<'a>(
             text: q.text,
             why: q.why.clone(),
             items: q.items.as_deref().map(names),
-            item_texts: q.items.as_ref().map(|items| {
-                items
-                    .iter()
-                    .map(|f| {
-                        let def = kb.vocab.def(*f);
-                        QuestionItemJson {
-                            id: &def.id,
-                            text: match case.mode {
-                                Mode::Patient => &def.patient,
-                                Mode::Clinician => &def.clinician,
-                            },
-                        }
-                    })
-                    .collect()
-            }),
         }),
     }
 }

@@ -22,11 +22,20 @@ pub struct Summary {
     pub rejected: u64,
 }
 
+/// How to shape each assessment.
+#[derive(Debug, Clone, Copy)]
+pub struct Shape {
+    /// What to compute.
+    pub options: Options,
+    /// Numbers, ids and codes only, without the sentences.
+    pub compact: bool,
+}
+
 pub fn run(
     engine: &Engine,
     input: &Path,
     output: Option<&Path>,
-    options: Options,
+    shape: Shape,
     threads: Option<usize>,
 ) -> anyhow::Result<Summary> {
     let reader: Box<dyn BufRead> = if input.as_os_str() == "-" {
@@ -81,7 +90,7 @@ pub fn run(
         let outputs: Vec<(Vec<u8>, u64)> = std::thread::scope(|s| {
             let handles: Vec<_> = chunk
                 .chunks(per)
-                .map(|part| s.spawn(move || assess_lines(engine, part, options)))
+                .map(|part| s.spawn(move || assess_lines(engine, part, shape)))
                 .collect();
             handles
                 .into_iter()
@@ -106,11 +115,11 @@ pub fn run(
 }
 
 /// Assesses a slice of lines into JSON Lines bytes; returns the bytes and the rejected count.
-fn assess_lines(engine: &Engine, lines: &[(usize, String)], options: Options) -> (Vec<u8>, u64) {
+fn assess_lines(engine: &Engine, lines: &[(usize, String)], shape: Shape) -> (Vec<u8>, u64) {
     let mut out = Vec::with_capacity(lines.len() * 4096);
     let mut rejected = 0;
     for (line_no, line) in lines {
-        match assess_line(engine, line, options, &mut out) {
+        match assess_line(engine, line, shape, &mut out) {
             Ok(()) => {}
             Err((id, error)) => {
                 rejected += 1;
@@ -140,15 +149,25 @@ fn assess_lines(engine: &Engine, lines: &[(usize, String)], options: Options) ->
 fn assess_line(
     engine: &Engine,
     line: &str,
-    options: Options,
+    shape: Shape,
     out: &mut Vec<u8>,
 ) -> Result<(), (Option<String>, ContractError)> {
     let value: Value =
         serde_json::from_str(line).map_err(|e| (None, ContractError::Json(e.to_string())))?;
     let id = radiculo_contract::case_id(&value).map(String::from);
     let case = radiculo_contract::case_from_value(engine, &value).map_err(|e| (id, e))?;
-    let assessment = engine.assess(&case, options);
-    let json = radiculo_contract::to_json(engine, &case, &assessment);
-    serde_json::to_writer(&mut *out, &json).expect("writing to a Vec cannot fail");
+    let assessment = engine.assess(&case, shape.options);
+    let written = if shape.compact {
+        serde_json::to_writer(
+            &mut *out,
+            &radiculo_contract::to_compact_json(engine, &case, &assessment),
+        )
+    } else {
+        serde_json::to_writer(
+            &mut *out,
+            &radiculo_contract::to_json(engine, &case, &assessment),
+        )
+    };
+    written.expect("writing to a Vec cannot fail");
     Ok(())
 }

@@ -5,9 +5,11 @@
 
 mod batch;
 mod eval;
+mod interview;
+mod keys;
 mod report;
 
-use std::io::{Read, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -42,9 +44,13 @@ enum Command {
         /// Where to write the assessments (standard output when missing).
         #[arg(short, long)]
         output: Option<PathBuf>,
-        /// Skip the next question (the costliest part) for throughput.
+        /// Skip the next question for throughput.
         #[arg(long)]
         no_next_question: bool,
+        /// Write numbers, ids and codes only, without the sentences (a full assessment is
+        /// about 25 KB of text; every text is in `radiculo findings` and the knowledge base).
+        #[arg(long)]
+        compact: bool,
         /// Worker threads (default: every core).
         #[arg(long)]
         threads: Option<usize>,
@@ -62,6 +68,13 @@ enum Command {
     },
     /// Score labelled cases and print a table of hits and misses.
     Eval(eval::EvalArgs),
+    /// Ask questions one at a time, then print the report (standard input, or --answers).
+    Interview(interview::InterviewArgs),
+    /// Serve the HTTP API (JSON under /v1) until SIGTERM or Ctrl-C; logs go to standard error
+    /// (filter with RADICULO_LOG, default info).
+    Serve(radiculo_server::Config),
+    /// Manage the API keys that guard stored assessments.
+    Keys(keys::KeysArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -166,13 +179,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             input,
             output,
             no_next_question,
+            compact,
             threads,
         } => {
             let engine = engine()?;
-            let options = Options {
-                next_question: !no_next_question,
+            let shape = batch::Shape {
+                options: Options {
+                    next_question: !no_next_question,
+                },
+                compact,
             };
-            let summary = batch::run(&engine, &input, output.as_deref(), options, threads)?;
+            let summary = batch::run(&engine, &input, output.as_deref(), shape, threads)?;
             eprintln!(
                 "radiculo: {} assessed, {} rejected",
                 summary.assessed, summary.rejected
@@ -189,7 +206,32 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             command: KbCommand::Lint { files },
         } => lint(&files),
         Command::Eval(args) => eval::run(&engine()?, &args),
+        Command::Interview(args) => interview::run(&engine()?, &args),
+        Command::Serve(config) => serve(config),
+        Command::Keys(args) => keys::run(&args),
     }
+}
+
+/// `radiculo serve`: sets up logging, then runs the service on a Tokio runtime built here,
+/// for this command only (the other commands are synchronous).
+fn serve(config: radiculo_server::Config) -> anyhow::Result<()> {
+    let filter = tracing_subscriber::EnvFilter::builder()
+        .with_default_directive(tracing_subscriber::filter::LevelFilter::INFO.into())
+        .with_env_var("RADICULO_LOG")
+        .from_env()
+        .context("reading RADICULO_LOG")?;
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr)
+        .init();
+    let engine = engine()?;
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?
+        .block_on(radiculo_server::run(config, engine))?;
+    Ok(())
 }
 
 fn lint(files: &[PathBuf]) -> anyhow::Result<()> {

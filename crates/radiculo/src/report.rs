@@ -134,6 +134,12 @@ pub fn text(engine: &Engine, case: &Case, a: &Assessment) -> String {
             c.def.icd10
         );
     }
+    if !a.red_flags.is_empty() {
+        let _ = writeln!(
+            s,
+            "  (These likelihoods do not change what to do: a warning sign must be checked even when the cause behind it is unlikely.)"
+        );
+    }
     for e in &a.explanations {
         let target = match &e.target {
             ExplanationTarget::Root(r, side) => {

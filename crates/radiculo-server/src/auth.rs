@@ -1,0 +1,108 @@
+//! API keys and the rate limit, as extractors.
+//!
+//! A key is checked against the store on every request and nothing about it is cached, so a
+//! revoked key stops working with the next request. The rate limit is taken after the key is
+//! known (per key), or per client address on open endpoints called without a key.
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::{HeaderValue, header, request::Parts};
+use radiculo_store::KeyInfo;
+
+use crate::limit::retry_after_secs;
+use crate::{AppState, Error};
+
+/// A caller with a valid key; its tenant scopes every record it can see.
+#[derive(Debug, Clone)]
+pub struct Tenant {
+    /// The tenant the key belongs to.
+    pub tenant: String,
+}
+
+impl FromRequestParts<AppState> for Tenant {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Tenant, Error> {
+        let key = authenticate(parts, state)
+            .await?
+            .ok_or(Error::Unauthorized)?;
+        take_token(state, &format!("key:{}", key.id))?;
+        Ok(Tenant { tenant: key.tenant })
+    }
+}
+
+/// A caller of an endpoint that needs no key unless the server requires one. A key that is
+/// sent must be valid either way.
+#[derive(Debug, Clone, Copy)]
+pub struct OpenCaller;
+
+impl FromRequestParts<AppState> for OpenCaller {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<OpenCaller, Error> {
+        match authenticate(parts, state).await? {
+            Some(key) => take_token(state, &format!("key:{}", key.id))?,
+            None if state.require_key => return Err(Error::Unauthorized),
+            None => {
+                // Missing only when the router is called without a socket (tests' `oneshot`).
+                let address = parts
+                    .extensions
+                    .get::<ConnectInfo<SocketAddr>>()
+                    .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string());
+                take_token(state, &format!("ip:{address}"))?;
+            }
+        }
+        Ok(OpenCaller)
+    }
+}
+
+/// The key behind the `Authorization` header: `None` when there is no header; an error when
+/// the header is malformed or the key unknown or revoked.
+async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<KeyInfo>, Error> {
+    let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let secret = bearer_token(value).ok_or(Error::Unauthorized)?;
+    let key = state
+        .store
+        .authenticate(secret)
+        .await?
+        .ok_or(Error::Unauthorized)?;
+    // The key's public id, never its secret, goes into the request's span.
+    tracing::Span::current().record("key_id", key.id.as_str());
+    Ok(Some(key))
+}
+
+/// The token of `Bearer <token>` (the scheme is case-insensitive).
+fn bearer_token(value: &HeaderValue) -> Option<&str> {
+    let value = value.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+fn take_token(state: &AppState, caller: &str) -> Result<(), Error> {
+    state
+        .limiter
+        .check(caller, Instant::now())
+        .map_err(|wait| Error::RateLimited {
+            retry_after_secs: retry_after_secs(wait),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bearer_tokens_are_read_with_any_case_of_scheme() {
+        let token = |s: &'static str| bearer_token(&HeaderValue::from_static(s)).map(str::to_owned);
+        assert_eq!(token("Bearer abc").as_deref(), Some("abc"));
+        assert_eq!(token("bearer  abc ").as_deref(), Some("abc"));
+        assert_eq!(token("Basic abc"), None);
+        assert_eq!(token("Bearer "), None);
+        assert_eq!(token("Bearer"), None);
+    }
+}

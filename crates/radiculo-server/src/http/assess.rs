@@ -1,0 +1,95 @@
+//! `POST /v1/assess` and `POST /v1/interview`: a case in, an assessment out, nothing stored.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use radiculo_contract::AssessmentJson;
+use radiculo_engine::Options;
+use radiculo_kb::TriageLevel;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::CaseBody;
+use crate::auth::OpenCaller;
+use crate::{AppState, Error};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(assess))
+        .routes(routes!(interview))
+}
+
+/// Assess a case.
+///
+/// The full assessment (contract v1): triage, red flags, mechanism, roots, conditions, the
+/// explanation, the plan and the next question. Nothing is stored. Open unless the server
+/// requires keys; a key that is sent must be valid.
+#[utoipa::path(
+    post,
+    path = "/v1/assess",
+    tag = "assess",
+    operation_id = "assess",
+    request_body(content = crate::openapi::Case, content_type = "application/json"),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The assessment", body = AssessmentJson),
+        (status = 400, response = crate::openapi::InvalidRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 413, response = crate::openapi::PayloadTooLarge),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 422, response = crate::openapi::InvalidCase),
+        (status = 429, response = crate::openapi::TooManyRequests),
+    )
+)]
+async fn assess(
+    _: OpenCaller,
+    State(state): State<AppState>,
+    body: CaseBody,
+) -> Result<Response, Error> {
+    let assessment = state.engine.assess(&body.case, Options::default());
+    super::json(
+        StatusCode::OK,
+        &radiculo_contract::to_json(&state.engine, &body.case, &assessment),
+    )
+}
+
+/// One step of an interview.
+///
+/// Send the answers so far as a case (`mode` decides whether examination findings may be
+/// asked); the assessment comes back with `next_question`, the most useful question still
+/// unanswered. Answer it by adding its finding (or each of its `items`) to `evidence` and
+/// send the case again. The interview is over when `next_question` is `null`: when no answer
+/// could change the advice, or at once when the triage is `emergency`. Nothing is stored.
+#[utoipa::path(
+    post,
+    path = "/v1/interview",
+    tag = "assess",
+    operation_id = "interview",
+    request_body(content = crate::openapi::Case, content_type = "application/json"),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The assessment so far, with the next question or `null`", body = AssessmentJson),
+        (status = 400, response = crate::openapi::InvalidRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 413, response = crate::openapi::PayloadTooLarge),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 422, response = crate::openapi::InvalidCase),
+        (status = 429, response = crate::openapi::TooManyRequests),
+    )
+)]
+async fn interview(
+    _: OpenCaller,
+    State(state): State<AppState>,
+    body: CaseBody,
+) -> Result<Response, Error> {
+    let mut assessment = state.engine.assess(&body.case, Options::default());
+    // An emergency ends the interview, as in the terminal interview: the person should go now,
+    // not answer more questions.
+    if assessment.triage.level == TriageLevel::Emergency {
+        assessment.next_question = None;
+    }
+    super::json(
+        StatusCode::OK,
+        &radiculo_contract::to_json(&state.engine, &body.case, &assessment),
+    )
+}

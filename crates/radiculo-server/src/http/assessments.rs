@@ -1,0 +1,304 @@
+//! Stored assessments, scoped to the key's tenant: create, read, list, erase.
+//!
+//! A record is returned exactly as stored: its case and assessment are the stored JSON text,
+//! embedded as raw JSON, never re-assessed. Another tenant's record is "not found", never
+//! "forbidden", so ids reveal nothing.
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use radiculo_contract::AssessmentJson;
+use radiculo_engine::Options;
+use radiculo_store::{StoreError, StoredAssessment};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::CaseBody;
+use crate::auth::Tenant;
+use crate::{AppState, Error};
+
+/// The page size when `limit` is not given.
+const DEFAULT_LIMIT: u32 = 20;
+/// The largest page.
+const MAX_LIMIT: u32 = 100;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create, list))
+        .routes(routes!(read, erase))
+}
+
+/// A stored assessment.
+#[derive(Serialize, ToSchema)]
+pub struct Record<'a> {
+    /// The record id.
+    id: &'a str,
+    /// When it was stored (RFC 3339, UTC).
+    created_at: &'a str,
+    /// The knowledge-base version that made the assessment.
+    kb_version: &'a str,
+    /// The case as it was stored (validated, compact JSON).
+    #[schema(value_type = crate::openapi::Case)]
+    case: &'a RawValue,
+    /// The assessment as it was stored.
+    #[schema(value_type = AssessmentJson)]
+    assessment: &'a RawValue,
+}
+
+impl<'a> Record<'a> {
+    /// The stored record, its JSON texts embedded as they are. A text that is not JSON means
+    /// the database was changed behind the service's back.
+    fn of(stored: &'a StoredAssessment) -> Result<Record<'a>, Error> {
+        let raw = |text: &'a str| {
+            serde_json::from_str::<&RawValue>(text)
+                .map_err(|_| Error::Internal(format!("record {} holds invalid JSON", stored.id)))
+        };
+        Ok(Record {
+            id: &stored.id,
+            created_at: &stored.created_at,
+            kb_version: &stored.kb_version,
+            case: raw(&stored.case_json)?,
+            assessment: raw(&stored.assessment_json)?,
+        })
+    }
+}
+
+/// One page of records, newest first.
+#[derive(Serialize, ToSchema)]
+pub struct RecordPage<'a> {
+    /// The records.
+    items: Vec<Record<'a>>,
+    /// The cursor for the next page (`?cursor=`), or `null` on the last page.
+    next: Option<&'a str>,
+}
+
+/// Which page of records to list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// How many records, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    limit: Option<u32>,
+    /// The `next` cursor of the previous page (empty or absent: the first page).
+    #[param(pattern = "^([1-9][0-9]{0,17})?$")]
+    cursor: Option<String>,
+}
+
+/// Assess a case and store it.
+///
+/// The case (validated, compact) and its assessment are stored for the key's tenant and
+/// returned as stored, with the record's `Location`. A rejected case stores nothing.
+#[utoipa::path(
+    post,
+    path = "/v1/assessments",
+    tag = "assessments",
+    operation_id = "create_assessment",
+    request_body(content = crate::openapi::Case, content_type = "application/json"),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The stored record", body = Record,
+         headers(("Location" = String, description = "The record's URL path"))),
+        (status = 400, response = crate::openapi::InvalidRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 413, response = crate::openapi::PayloadTooLarge),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 422, response = crate::openapi::InvalidCase),
+        (status = 429, response = crate::openapi::TooManyRequests),
+    )
+)]
+async fn create(
+    caller: Tenant,
+    State(state): State<AppState>,
+    body: CaseBody,
+) -> Result<Response, Error> {
+    let assessment = state.engine.assess(&body.case, Options::default());
+    let assessment_json = serde_json::to_string(&radiculo_contract::to_json(
+        &state.engine,
+        &body.case,
+        &assessment,
+    ))
+    .map_err(|e| Error::Internal(e.to_string()))?;
+    let case_json =
+        serde_json::to_string(&body.value).map_err(|e| Error::Internal(e.to_string()))?;
+    let created_at = now();
+    let stored = state
+        .store
+        .insert_assessment(
+            &caller.tenant,
+            &created_at,
+            &state.engine.kb().version,
+            &case_json,
+            &assessment_json,
+        )
+        .await?;
+    state.metrics.record_stored();
+    let location = HeaderValue::try_from(format!("/v1/assessments/{}", stored.id))
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    let mut response = super::json(StatusCode::CREATED, &Record::of(&stored)?)?;
+    response.headers_mut().insert(header::LOCATION, location);
+    Ok(response)
+}
+
+/// Read a stored record.
+///
+/// Exactly as it was stored: the same bytes as the creation's response.
+#[utoipa::path(
+    get,
+    path = "/v1/assessments/{id}",
+    tag = "assessments",
+    operation_id = "read_assessment",
+    params(("id" = String, Path, description = "The record id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The stored record", body = Record),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 429, response = crate::openapi::TooManyRequests),
+    )
+)]
+async fn read(
+    caller: Tenant,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, Error> {
+    if !plausible_record_id(&id) {
+        return Err(Error::NotFound);
+    }
+    let stored = state
+        .store
+        .get_assessment(&caller.tenant, &id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    super::json(StatusCode::OK, &Record::of(&stored)?)
+}
+
+/// List stored records, newest first.
+#[utoipa::path(
+    get,
+    path = "/v1/assessments",
+    tag = "assessments",
+    operation_id = "list_assessments",
+    params(ListParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of records, newest first", body = RecordPage),
+        (status = 400, response = crate::openapi::InvalidRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 429, response = crate::openapi::TooManyRequests),
+    )
+)]
+async fn list(
+    caller: Tenant,
+    State(state): State<AppState>,
+    params: Result<Query<ListParams>, QueryRejection>,
+) -> Result<Response, Error> {
+    let Query(params) = params.map_err(|_| Error::InvalidParameter {
+        field: "limit".to_owned(),
+        message: format!("limit must be a whole number from 1 to {MAX_LIMIT}"),
+    })?;
+    let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(Error::InvalidParameter {
+            field: "limit".to_owned(),
+            message: format!("limit must be from 1 to {MAX_LIMIT}"),
+        });
+    }
+    let page = state
+        .store
+        .list_assessments(
+            &caller.tenant,
+            limit,
+            params.cursor.as_deref().filter(|c| !c.is_empty()),
+        )
+        .await
+        .map_err(|e| match e {
+            StoreError::InvalidCursor => Error::InvalidParameter {
+                field: "cursor".to_owned(),
+                message: "not a cursor from a previous page".to_owned(),
+            },
+            other => Error::Store(other),
+        })?;
+    let items = page
+        .items
+        .iter()
+        .map(Record::of)
+        .collect::<Result<Vec<_>, _>>()?;
+    super::json(
+        StatusCode::OK,
+        &RecordPage {
+            items,
+            next: page.next.as_deref(),
+        },
+    )
+}
+
+/// Erase a stored record.
+///
+/// The record is deleted from the database, not hidden; reading it afterwards is 404.
+#[utoipa::path(
+    delete,
+    path = "/v1/assessments/{id}",
+    tag = "assessments",
+    operation_id = "delete_assessment",
+    params(("id" = String, Path, description = "The record id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Erased"),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 429, response = crate::openapi::TooManyRequests),
+    )
+)]
+async fn erase(
+    caller: Tenant,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, Error> {
+    if !plausible_record_id(&id) {
+        return Err(Error::NotFound);
+    }
+    if state.store.delete_assessment(&caller.tenant, &id).await? {
+        state.metrics.record_deleted();
+        Ok(StatusCode::NO_CONTENT.into_response())
+    } else {
+        Err(Error::NotFound)
+    }
+}
+
+/// Whether `id` could be a record id (the store's are UUIDs). Anything else cannot exist, so
+/// it is not found without asking the database, which may reject some text outright (a NUL
+/// byte is an error on PostgreSQL, not a miss).
+fn plausible_record_id(id: &str) -> bool {
+    (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+/// The time now, RFC 3339 in UTC with microseconds, so that records sort by it.
+fn now() -> String {
+    format!("{:.6}", jiff::Timestamp::now())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_rfc3339_utc_with_microseconds() {
+        let t = now();
+        assert_eq!(t.len(), "2026-11-25T17:36:39.123456Z".len(), "{t}");
+        assert!(t.ends_with('Z'), "{t}");
+        assert!(t.parse::<jiff::Timestamp>().is_ok(), "{t}");
+    }
+
+    #[test]
+    fn only_plausible_ids_reach_the_store() {
+        assert!(plausible_record_id("1b4e28ba-2fa1-41d2-883f-0016d3cca427"));
+        assert!(!plausible_record_id(""));
+        assert!(!plausible_record_id("a\0b"));
+        assert!(!plausible_record_id("a b"));
+        assert!(!plausible_record_id(&"a".repeat(65)));
+    }
+}

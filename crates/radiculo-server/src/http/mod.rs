@@ -1,0 +1,119 @@
+//! The routes, one module per resource, each with its `router()`; and what their handlers
+//! share: the case body extractor and JSON responses.
+
+pub mod assess;
+pub mod assessments;
+pub mod ops;
+pub mod reference;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use radiculo_engine::Case;
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::openapi::ApiDoc;
+use crate::{AppState, Error};
+
+/// Every route, with its OpenAPI description.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(assess::router())
+        .merge(assessments::router())
+        .merge(reference::router())
+        .merge(ops::router())
+}
+
+/// A request body that is a valid case: the JSON value as sent and the validated case.
+///
+/// The checks run in the order a client can fix them: the media type (415), the size (413,
+/// also enforced by the body-limit layer), the JSON syntax (400), the contract (422).
+pub struct CaseBody {
+    /// The body as parsed JSON.
+    pub value: Value,
+    /// The case it validates to.
+    pub case: Case,
+}
+
+impl FromRequest<AppState> for CaseBody {
+    type Rejection = Error;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<CaseBody, Error> {
+        if !is_json(request.headers()) {
+            return Err(Error::UnsupportedMediaType);
+        }
+        let bytes =
+            Bytes::from_request(request, state)
+                .await
+                .map_err(|rejection| match rejection.status() {
+                    StatusCode::PAYLOAD_TOO_LARGE => Error::PayloadTooLarge,
+                    _ => Error::InvalidJson("the request body could not be read".to_owned()),
+                })?;
+        let value: Value =
+            serde_json::from_slice(&bytes).map_err(|e| Error::InvalidJson(e.to_string()))?;
+        let case = radiculo_contract::case_from_value(&state.engine, &value)?;
+        Ok(CaseBody { value, case })
+    }
+}
+
+/// Whether the body is declared as JSON: `application/json` or `application/*+json`, with
+/// any parameters.
+fn is_json(headers: &HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or_default().trim();
+    let Some((kind, subtype)) = essence.split_once('/') else {
+        return false;
+    };
+    kind.eq_ignore_ascii_case("application")
+        && (subtype.eq_ignore_ascii_case("json") || subtype.to_ascii_lowercase().ends_with("+json"))
+}
+
+/// `value` as a JSON response with `status`.
+pub fn json<T: Serialize + ?Sized>(status: StatusCode, value: &T) -> Result<Response, Error> {
+    let body = serde_json::to_vec(value).map_err(|e| Error::Internal(e.to_string()))?;
+    Ok(json_bytes(status, body))
+}
+
+/// Serialized JSON as a response with `status`.
+pub fn json_bytes(status: StatusCode, body: impl Into<Bytes>) -> Response {
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body.into(),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_media_types_are_recognised() {
+        let check = |value: &'static str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(value));
+            is_json(&headers)
+        };
+        assert!(check("application/json"));
+        assert!(check("application/json; charset=utf-8"));
+        assert!(check("Application/JSON"));
+        assert!(check("application/fhir+json"));
+        assert!(!check("text/plain"));
+        assert!(!check("application/x-www-form-urlencoded"));
+        assert!(!check("json"));
+        assert!(!is_json(&HeaderMap::new()));
+    }
+}

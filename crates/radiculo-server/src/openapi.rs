@@ -1,0 +1,266 @@
+//! The OpenAPI 3.1 document: its frame (info, security, reusable error responses), the request
+//! schemas, and what is added after the handlers' own annotations are collected (the errors
+//! every operation can answer with, and the finding ids the knowledge base accepts).
+//!
+//! The document is generated from the handlers' `#[utoipa::path]` attributes through the same
+//! router that serves them, so a route cannot be served and left out.
+
+use radiculo_engine::Engine;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{OpenApi, Ref, RefOr};
+use utoipa::{Modify, ToResponse, ToSchema};
+
+use crate::error::Problem;
+
+/// The OpenAPI document of the service, for `engine`'s knowledge base.
+pub fn openapi(engine: &Engine) -> OpenApi {
+    let mut api = crate::http::router().into_openapi();
+    for item in api.paths.paths.values_mut() {
+        for operation in [
+            &mut item.get,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.put,
+            &mut item.patch,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            add_common_errors(operation);
+        }
+    }
+    enumerate_finding_ids(&mut api, engine);
+    api
+}
+
+/// The document's frame; the handlers add their paths to it.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "radiculo",
+        description = "Explainable decision support for back-related leg pain: a case (contract v1) \
+                       in, an assessment out. It informs and triages; it does not diagnose.\n\n\
+                       Errors are `application/problem+json` (RFC 9457) with `type`, `title`, \
+                       `status` and `detail`; for bad input also `field` (the JSON path) and, \
+                       for an unknown finding id, `suggestions`. Every response carries an \
+                       `x-request-id` header.",
+        license(name = "Apache-2.0", identifier = "Apache-2.0"),
+    ),
+    components(
+        schemas(Problem),
+        responses(
+            InvalidRequest,
+            Unauthorized,
+            NotFound,
+            PayloadTooLarge,
+            UnsupportedMediaType,
+            InvalidCase,
+            TooManyRequests,
+            Internal,
+            Unavailable
+        )
+    ),
+    modifiers(&BearerKeys),
+    tags(
+        (name = "assess", description = "Assessment of a case, nothing stored"),
+        (name = "assessments", description = "Stored assessments, per tenant (an API key is required)"),
+        (name = "reference", description = "The finding vocabulary and the knowledge base"),
+        (name = "operations", description = "Health, readiness, metrics and this document"),
+    )
+)]
+pub struct ApiDoc;
+
+/// The `bearer` security scheme: `Authorization: Bearer <key>`.
+struct BearerKeys;
+
+impl Modify for BearerKeys {
+    fn modify(&self, api: &mut OpenApi) {
+        let components = api.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("An API key issued to a tenant."))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Any operation can fail inside (500) or time out (503).
+fn add_common_errors(operation: &mut Operation) {
+    for (status, name) in [("500", "Internal"), ("503", "Unavailable")] {
+        operation
+            .responses
+            .responses
+            .entry(status.to_owned())
+            .or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
+    }
+}
+
+/// Lists the knowledge base's finding ids as the values `evidence[].id` may take.
+fn enumerate_finding_ids(api: &mut OpenApi, engine: &Engine) {
+    let Some(components) = api.components.as_mut() else {
+        return;
+    };
+    let Some(RefOr::T(Schema::Object(evidence))) = components.schemas.get_mut("Evidence") else {
+        return;
+    };
+    let ids = engine.kb().vocab.findings.iter().map(|f| f.id.clone());
+    evidence.properties.insert(
+        "id".to_owned(),
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(
+                "A finding id from the vocabulary (`GET /v1/findings`); an unknown id is \
+                 rejected with suggestions",
+            ))
+            .enum_values(Some(ids))
+            .into(),
+    );
+}
+
+/// A case (contract v1). Documentation only: the contract crate parses and validates.
+#[derive(serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "id": "case-17",
+    "age": 47,
+    "sex": "female",
+    "symptom_duration_days": 12,
+    "evidence": [
+        {"id": "pain.lateral_leg.left", "state": "present"},
+        {"id": "weakness.great_toe_extension.left", "state": "present"},
+        {"id": "urinary_retention", "state": "absent"}
+    ]
+}))]
+#[allow(dead_code, reason = "a schema for the document, never constructed")]
+pub struct Case {
+    /// The caller's own reference for the case, echoed back.
+    id: Option<String>,
+    /// Age in years.
+    #[schema(minimum = 16, maximum = 110)]
+    age: u8,
+    /// Sex.
+    sex: Option<Sex>,
+    /// How long the current episode has lasted, in days.
+    #[schema(maximum = 40200)]
+    symptom_duration_days: Option<u32>,
+    /// What is known; a finding not listed is unknown. An id may appear twice only with the
+    /// same state.
+    evidence: Option<Vec<Evidence>>,
+    /// Which questions `next_question` may ask (examination findings only for clinicians).
+    mode: Option<Mode>,
+}
+
+/// One finding's state.
+#[derive(serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code, reason = "a schema for the document, never constructed")]
+pub struct Evidence {
+    /// A finding id from the vocabulary.
+    id: String,
+    /// Whether it is present, absent or unknown.
+    state: State,
+}
+
+/// Sex, as the contract gives it.
+#[derive(serde::Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code, reason = "a schema for the document, never constructed")]
+pub enum Sex {
+    /// Female.
+    Female,
+    /// Male.
+    Male,
+    /// Other.
+    Other,
+}
+
+/// A finding's state.
+#[derive(serde::Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code, reason = "a schema for the document, never constructed")]
+pub enum State {
+    /// The finding is there.
+    Present,
+    /// The finding is not there.
+    Absent,
+    /// Not known (the same as leaving it out, except that an interview will not ask again).
+    Unknown,
+}
+
+/// Who answers: which questions may be asked next.
+#[derive(serde::Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code, reason = "a schema for the document, never constructed")]
+pub enum Mode {
+    /// The person in pain (the default): no examination findings are asked.
+    Patient,
+    /// A clinician who can examine.
+    Clinician,
+}
+
+/// The body is not valid JSON, or a query parameter is invalid.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+#[allow(dead_code, reason = "a response for the document, never constructed")]
+pub struct InvalidRequest(Problem);
+
+/// No API key, or an unknown or revoked one.
+#[derive(ToResponse)]
+#[response(
+    content_type = "application/problem+json",
+    headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"radiculo\"`"))
+)]
+#[allow(dead_code, reason = "a response for the document, never constructed")]
+pub struct Unauthorized(Problem);
+
+/// No such record for this tenant (another tenant's record is not found either).
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+#[allow(dead_code, reason = "a response for the document, never constructed")]
+pub struct NotFound(Problem);
+
+/// The body is larger than 64 KiB.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+#[allow(dead_code, reason = "a response for the document, never constructed")]
+pub struct PayloadTooLarge(Problem);
+
+/// The body is not `application/json`.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+#[allow(dead_code, reason = "a response for the document, never constructed")]
+pub struct UnsupportedMediaType(Problem);
+
+/// The body is JSON but not a valid case: `field` names the JSON path, and `suggestions` the
+/// closest known ids for an unknown finding id. Nothing is stored.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+#[allow(dead_code, reason = "a response for the document, never constructed")]
+pub struct InvalidCase(Problem);
+
+/// The rate limit (per key, or per client address without a key) is used up.
+#[derive(ToResponse)]
+#[response(
+    content_type = "application/problem+json",
+    headers(("Retry-After" = u64, description = "Seconds until a request will be accepted"))
+)]
+#[allow(dead_code, reason = "a response for the document, never constructed")]
+pub struct TooManyRequests(Problem);
+
+/// The server failed; the cause is logged under the response's `x-request-id`.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+#[allow(dead_code, reason = "a response for the document, never constructed")]
+pub struct Internal(Problem);
+
+/// The request timed out, or the store is unreachable.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+#[allow(dead_code, reason = "a response for the document, never constructed")]
+pub struct Unavailable(Problem);

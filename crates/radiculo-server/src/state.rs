@@ -1,0 +1,72 @@
+//! What every handler shares.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use radiculo_engine::Engine;
+use radiculo_store::Store;
+
+use crate::http::reference;
+use crate::limit::RateLimiter;
+use crate::metrics::Metrics;
+use crate::{Config, openapi};
+
+/// The state shared by every request. Cloned per request, so every field is cheap to clone
+/// (an `Arc`, a pool handle, reference-counted bytes).
+#[derive(Clone)]
+pub struct AppState {
+    /// The engine with its knowledge base; assessments run inline (microseconds of CPU).
+    pub(crate) engine: Arc<Engine>,
+    /// Records and keys.
+    pub(crate) store: Store,
+    /// Whether stateless assessment needs a key too.
+    pub(crate) require_key: bool,
+    /// Per-caller token buckets.
+    pub(crate) limiter: Arc<RateLimiter>,
+    /// Request counters.
+    pub(crate) metrics: Arc<Metrics>,
+    /// How long a request may take.
+    pub(crate) request_timeout: Duration,
+    /// `GET /v1/findings`, rendered once: the knowledge base does not change while serving.
+    pub(crate) findings_json: Bytes,
+    /// `GET /v1/kb`, rendered once.
+    pub(crate) kb_json: Bytes,
+    /// `GET /openapi.json`, rendered once.
+    pub(crate) openapi_json: Bytes,
+}
+
+impl AppState {
+    /// The state for serving `engine` with `store`; of `config`, only the request settings
+    /// (`require_key`, the rate limit, the timeout) are read.
+    pub fn new(engine: Arc<Engine>, store: Store, config: &Config) -> AppState {
+        let findings_json = Bytes::from(reference::findings_json(&engine));
+        let kb_json = Bytes::from(reference::kb_json(&engine));
+        let openapi_json = Bytes::from(
+            openapi::openapi(&engine)
+                .to_json()
+                .expect("an OpenAPI document always serializes"),
+        );
+        AppState {
+            engine,
+            store,
+            require_key: config.require_key,
+            limiter: Arc::new(RateLimiter::new(config.rate_limit_per_minute)),
+            metrics: Arc::new(Metrics::default()),
+            request_timeout: Duration::from_secs(config.request_timeout_secs),
+            findings_json,
+            kb_json,
+            openapi_json,
+        }
+    }
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("kb_version", &self.engine.kb().version)
+            .field("require_key", &self.require_key)
+            .field("request_timeout", &self.request_timeout)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,306 @@
+//! End to end over a real socket: `serve` on 127.0.0.1:0 with an injected shutdown signal, a
+//! real HTTP client, on SQLite and, when `RADICULO_TEST_DATABASE_URL` is set, on PostgreSQL.
+
+use std::io::Write as _;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use radiculo_server::{AppState, Config};
+use radiculo_store::Store;
+use reqwest::StatusCode;
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::common::*;
+
+/// A server on an ephemeral port.
+struct Server {
+    base: String,
+    address: std::net::SocketAddr,
+    store: Store,
+    shutdown: oneshot::Sender<()>,
+    task: JoinHandle<Result<(), radiculo_server::Error>>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Server {
+    async fn start(database_url: &str, dir: Option<tempfile::TempDir>, config: Config) -> Server {
+        logs();
+        let store = Store::connect(database_url).await.unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let (shutdown, signal) = oneshot::channel::<()>();
+        let state = AppState::new(engine(), store.clone(), &config);
+        let task = tokio::spawn(radiculo_server::serve(listener, state, async move {
+            let _ = signal.await;
+        }));
+        Server {
+            base: format!("http://{address}"),
+            address,
+            store,
+            shutdown,
+            task,
+            _dir: dir,
+        }
+    }
+
+    async fn sqlite(tweak: impl FnOnce(&mut Config)) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("radiculo.db").display());
+        let mut config = Config::with_database_url(url.clone());
+        tweak(&mut config);
+        Server::start(&url, Some(dir), config).await
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Signals shutdown and waits for the server to finish.
+    async fn stop(self) {
+        self.shutdown.send(()).unwrap();
+        tokio::time::timeout(Duration::from_secs(10), self.task)
+            .await
+            .expect("the server stops")
+            .unwrap()
+            .unwrap();
+        self.store.close().await;
+    }
+}
+
+/// A suffix that keeps this run's tenants apart from earlier runs on a shared database.
+fn unique() -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("{}-{nanos}", std::process::id())
+}
+
+/// The whole API over HTTP: assess, store, read back, list, isolate tenants, erase.
+async fn scenario(server: &Server) {
+    let client = reqwest::Client::new();
+    let health: Value = client
+        .get(server.url("/healthz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["status"], "ok");
+    let ready = client.get(server.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), StatusCode::OK);
+
+    let assessed = client
+        .post(server.url("/v1/assess"))
+        .header("content-type", "application/json")
+        .header("x-request-id", "e2e-assess")
+        .body(EXAMPLE_CASE)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(assessed.status(), StatusCode::OK);
+    assert_eq!(assessed.headers()["x-request-id"], "e2e-assess");
+    let assessment: Value = assessed.json().await.unwrap();
+    assert!(assessment["triage"]["level"].is_string());
+
+    let suffix = unique();
+    let a = new_key(&server.store, &format!("e2e-a-{suffix}")).await.1;
+    let b = new_key(&server.store, &format!("e2e-b-{suffix}")).await.1;
+
+    let created = client
+        .post(server.url("/v1/assessments"))
+        .bearer_auth(&a)
+        .header("content-type", "application/json")
+        .body(EXAMPLE_CASE)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let location = created.headers()["location"].to_str().unwrap().to_owned();
+    let created_body = created.bytes().await.unwrap();
+    let record: Value = serde_json::from_slice(&created_body).unwrap();
+    assert_eq!(record["assessment"], assessment);
+
+    let read = client
+        .get(server.url(&location))
+        .bearer_auth(&a)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.status(), StatusCode::OK);
+    assert_eq!(read.bytes().await.unwrap(), created_body);
+
+    let page: Value = client
+        .get(server.url("/v1/assessments?limit=10"))
+        .bearer_auth(&a)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["items"][0]["id"], record["id"]);
+    assert_eq!(page["items"].as_array().unwrap().len(), 1);
+
+    let foreign = client
+        .get(server.url(&location))
+        .bearer_auth(&b)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign.status(), StatusCode::NOT_FOUND);
+    assert_eq!(foreign.headers()["content-type"], PROBLEM_JSON);
+
+    let erased = client
+        .delete(server.url(&location))
+        .bearer_auth(&a)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(erased.status(), StatusCode::NO_CONTENT);
+    let gone = client
+        .get(server.url(&location))
+        .bearer_auth(&a)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), StatusCode::NOT_FOUND);
+
+    let too_large = client
+        .post(server.url("/v1/assess"))
+        .header("content-type", "application/json")
+        .body(vec![b' '; radiculo_server::MAX_BODY_BYTES + 1])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(too_large.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(too_large.headers()["content-type"], PROBLEM_JSON);
+
+    let metrics = client
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("radiculo_assessments_stored_total 1\n"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("radiculo_assessments_deleted_total 1\n"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn the_api_over_a_socket_on_sqlite() {
+    let server = Server::sqlite(|_| {}).await;
+    scenario(&server).await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_api_over_a_socket_on_postgresql() {
+    let Ok(url) = std::env::var("RADICULO_TEST_DATABASE_URL") else {
+        // Straight to the process's standard error, past the test harness's capture, so that
+        // a skipped PostgreSQL run is seen even when every test passes.
+        let _ = writeln!(
+            std::io::stderr(),
+            "\n\
+             ********************************************************************\n\
+             * RADICULO_TEST_DATABASE_URL is not set: the PostgreSQL end-to-end *\n\
+             * test of radiculo-server DID NOT RUN.                             *\n\
+             ********************************************************************\n"
+        );
+        return;
+    };
+    let server = Server::start(&url, None, Config::with_database_url(url.clone())).await;
+    scenario(&server).await;
+    server.stop().await;
+}
+
+/// The head of a `POST /v1/assess` whose body is `length` bytes long.
+fn head(length: usize) -> String {
+    format!(
+        "POST /v1/assess HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\
+         Content-Length: {length}\r\nConnection: close\r\n\r\n"
+    )
+}
+
+#[tokio::test]
+async fn a_request_in_flight_completes_after_the_shutdown_signal() {
+    let server = Server::sqlite(|_| {}).await;
+    let mut stream = TcpStream::connect(server.address).await.unwrap();
+    let body = EXAMPLE_CASE.as_bytes();
+    let (first, rest) = body.split_at(body.len() / 2);
+    stream.write_all(head(body.len()).as_bytes()).await.unwrap();
+    stream.write_all(first).await.unwrap();
+    // Let the server take the request in, then ask it to stop.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let Server {
+        shutdown,
+        task,
+        address,
+        store,
+        ..
+    } = server;
+    shutdown.send(()).unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(
+        !task.is_finished(),
+        "the server waits for the request in flight"
+    );
+
+    stream.write_all(rest).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains(r#""triage""#), "{response}");
+
+    tokio::time::timeout(Duration::from_secs(10), task)
+        .await
+        .expect("the server stops once the request is answered")
+        .unwrap()
+        .unwrap();
+    assert!(
+        TcpStream::connect(address).await.is_err(),
+        "no new connections after shutdown"
+    );
+    store.close().await;
+}
+
+#[tokio::test]
+async fn a_request_that_takes_too_long_is_503() {
+    let server = Server::sqlite(|c| c.request_timeout_secs = 1).await;
+    let mut stream = TcpStream::connect(server.address).await.unwrap();
+    let body = EXAMPLE_CASE.as_bytes();
+    stream.write_all(head(body.len()).as_bytes()).await.unwrap();
+    // Half the body, then nothing: the request cannot finish in time.
+    stream.write_all(&body[..body.len() / 2]).await.unwrap();
+    let mut response = String::new();
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        stream.read_to_string(&mut response),
+    )
+    .await
+    .expect("the server answers within its timeout")
+    .unwrap();
+    assert!(response.starts_with("HTTP/1.1 503"), "{response}");
+    assert!(
+        response
+            .to_ascii_lowercase()
+            .contains("content-type: application/problem+json"),
+        "{response}"
+    );
+    assert!(
+        response.contains("https://radiculo.invalid/problems/timeout"),
+        "{response}"
+    );
+    server.stop().await;
+}

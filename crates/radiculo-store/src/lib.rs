@@ -1,0 +1,565 @@
+//! Durable storage for radiculo: stored assessments and API keys, on SQLite (embedded, the
+//! default) or PostgreSQL (shared by several stateless servers), through one code path.
+//!
+//! [`Store`] is the whole interface. It keeps two things: API keys (a public id, the tenant it
+//! belongs to and the SHA-256 of its secret; the secret itself is shown once and never stored)
+//! and assessments (the case and the assessment as the JSON text it is given, byte for byte,
+//! with the tenant, the time and the knowledge-base version). Every read and delete of an
+//! assessment is scoped to a tenant: another tenant's record looks absent.
+//!
+//! This crate knows nothing about HTTP, the engine or the case format: it never parses the JSON
+//! it stores, reads no clock (the caller passes every time) and reads no environment or
+//! configuration beyond the URL it is given. It logs nothing, and no error it returns contains a
+//! record's contents, a key's secret or a database password: health data stays in the database.
+//!
+//! # One code path, two databases
+//! Queries go through sqlx's `Any` driver with the same `$1, $2` SQL on both backends, built at
+//! run time (no compile-time query checking, so no database is needed to build). Ids, times and
+//! JSON are `TEXT`, the types the `Any` driver reads the same way everywhere. The schema is a
+//! list of numbered migrations per backend under `migrations/`, applied by [`Store::connect`]
+//! and never edited once released (see `migrations.rs`).
+//!
+//! # SQLite durability
+//! Every SQLite connection is set up with:
+//! - `journal_mode = WAL`: readers do not block the writer, so a server can answer reads while
+//!   it stores; a commit is one append to the log.
+//! - `synchronous = FULL`: each commit syncs the log to disk before it returns, so a write that
+//!   was acknowledged survives a crash of the process (`kill -9`) or of the machine. (`NORMAL`,
+//!   the usual WAL choice, may lose the last commits on power loss: not acceptable for records a
+//!   clinician was told were saved.)
+//! - `foreign_keys = ON` and `busy_timeout = 5000` ms: constraints are enforced, and a writer
+//!   waits for another instead of failing at once.
+//! - `secure_delete = ON`: a deleted record's bytes are overwritten with zeros rather than left
+//!   in free pages. After a delete the log is checkpointed and truncated, so the old page images
+//!   it held go too (if a reader holds the log open, this happens at a later checkpoint).
+//!
+//! The database is always a file (a missing file and its directory are created): an in-memory
+//! SQLite database would give each pooled connection a database of its own. On PostgreSQL a
+//! deleted row's bytes stay in the table file until vacuum reuses the space; durability follows
+//! the server's settings.
+//!
+//! # Layout
+//! - `lib.rs`: [`Store`] and the types it takes and returns.
+//! - `location.rs`: database URLs (which backend; which SQLite file).
+//! - `migrations.rs`: the embedded migration lists.
+//! - `secret.rs`: key secrets, their hashes, ids and tenant names.
+//! - `sql_error.rs`: sqlx errors as loggable [`StoreError`]s.
+#![deny(missing_docs)]
+
+mod location;
+mod migrations;
+mod secret;
+mod sql_error;
+
+use std::fmt;
+use std::path::Path;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
+use sqlx::{AnyConnection, AnyPool, Connection as _, Row as _};
+
+use crate::location::Location;
+use crate::sql_error::during;
+
+/// Settings applied to every new SQLite connection, in order (see the crate documentation).
+/// `journal_mode` comes first and is checked separately, since SQLite answers with the mode it
+/// actually chose instead of failing.
+const SQLITE_SETTINGS: &[&str] = &[
+    "PRAGMA synchronous = FULL",
+    "PRAGMA foreign_keys = ON",
+    "PRAGMA busy_timeout = 5000",
+    "PRAGMA secure_delete = ON",
+];
+
+/// How long a caller waits for a pooled connection before the store reports an error.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The most records one page holds.
+const MAX_PAGE: u32 = 100;
+
+/// The columns of a stored assessment, in the order [`assessment_from_row`] reads them.
+const ASSESSMENT_COLUMNS: &str = "id, tenant, created_at, kb_version, case_json, assessment_json";
+
+/// The storage: a pool of connections to one database. Cloning is cheap and shares the pool.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl fmt::Debug for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The pool's options are left out: they are no one's business in a log.
+        f.debug_struct("Store")
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Opens the database at `url` and brings its schema up to date.
+    ///
+    /// Accepts `sqlite:///abs/path.db`, `sqlite://rel/path.db` and `sqlite:rel/path.db`
+    /// (relative to the current directory, resolved now), and `postgres://…` or
+    /// `postgresql://…`. A missing SQLite file is created, with its directory.
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let (pool, backend) = match location::parse(url)? {
+            Location::Sqlite(path) => (open_sqlite(&path).await?, Backend::Sqlite),
+            Location::Postgres(url) => (open_postgres(&url).await?, Backend::Postgres),
+        };
+        migrations::migrator(backend)
+            .run(&pool)
+            .await
+            .map_err(|error| during("migrate")(sqlx::Error::Migrate(Box::new(error))))?;
+        Ok(Store { pool, backend })
+    }
+
+    /// Which database is behind the store.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Checks that the database answers (for a readiness probe).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(during("ping"))?;
+        Ok(())
+    }
+
+    /// Closes every connection, waiting for those in use to be returned. Later calls fail.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Creates an API key for `tenant` at time `now` (RFC 3339). The secret in the result is the
+    /// only copy: the store keeps its SHA-256.
+    pub async fn create_key(&self, tenant: &str, now: &str) -> Result<NewKey, StoreError> {
+        secret::check_tenant(tenant)?;
+        let id = secret::new_key_id()?;
+        let secret = secret::new_secret()?;
+        sqlx::query(
+            "INSERT INTO api_keys (id, tenant, secret_sha256, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(id.as_str())
+        .bind(tenant)
+        .bind(secret::secret_sha256(&secret))
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(during("create key"))?;
+        Ok(NewKey {
+            id,
+            tenant: tenant.to_owned(),
+            secret,
+        })
+    }
+
+    /// Revokes the key with public id `key_id` at time `now`. Returns whether an active key was
+    /// revoked (false for an unknown or already revoked key).
+    pub async fn revoke_key(&self, key_id: &str, now: &str) -> Result<bool, StoreError> {
+        let done =
+            sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+                .bind(now)
+                .bind(key_id)
+                .execute(&self.pool)
+                .await
+                .map_err(during("revoke key"))?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// The active key whose secret is `secret`, if any. The key is found by the secret's hash.
+    pub async fn authenticate(&self, secret: &str) -> Result<Option<KeyInfo>, StoreError> {
+        if !secret::looks_like_secret(secret) {
+            return Ok(None);
+        }
+        let row = sqlx::query(
+            "SELECT id, tenant FROM api_keys WHERE secret_sha256 = $1 AND revoked_at IS NULL",
+        )
+        .bind(secret::secret_sha256(secret))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(during("authenticate"))?;
+        row.map(|row| {
+            Ok(KeyInfo {
+                id: row.try_get(0)?,
+                tenant: row.try_get(1)?,
+            })
+        })
+        .transpose()
+        .map_err(during("authenticate"))
+    }
+
+    /// Stores an assessment for `tenant` under a new random id. It is committed (and on SQLite
+    /// synced to disk) before this returns.
+    pub async fn insert_assessment(
+        &self,
+        tenant: &str,
+        created_at: &str,
+        kb_version: &str,
+        case_json: &str,
+        assessment_json: &str,
+    ) -> Result<StoredAssessment, StoreError> {
+        secret::check_tenant(tenant)?;
+        let id = secret::new_record_id()?;
+        sqlx::query(
+            "INSERT INTO assessments \
+             (id, tenant, created_at, kb_version, case_json, assessment_json) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id.as_str())
+        .bind(tenant)
+        .bind(created_at)
+        .bind(kb_version)
+        .bind(case_json)
+        .bind(assessment_json)
+        .execute(&self.pool)
+        .await
+        .map_err(during("insert assessment"))?;
+        Ok(StoredAssessment {
+            id,
+            tenant: tenant.to_owned(),
+            created_at: created_at.to_owned(),
+            kb_version: kb_version.to_owned(),
+            case_json: case_json.to_owned(),
+            assessment_json: assessment_json.to_owned(),
+        })
+    }
+
+    /// The tenant's assessment with this id; `None` if there is none or it is another tenant's.
+    pub async fn get_assessment(
+        &self,
+        tenant: &str,
+        id: &str,
+    ) -> Result<Option<StoredAssessment>, StoreError> {
+        let sql =
+            format!("SELECT {ASSESSMENT_COLUMNS} FROM assessments WHERE id = $1 AND tenant = $2");
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .bind(tenant)
+            .fetch_optional(&self.pool)
+            .await
+            .and_then(|row| row.as_ref().map(assessment_from_row).transpose())
+            .map_err(during("get assessment"))
+    }
+
+    /// One page of the tenant's assessments, newest first: at most `limit` (clamped to 1..=100)
+    /// records stored before the one `cursor` points at, or the newest when `cursor` is `None`.
+    /// `Page::next` is the cursor of the following page.
+    pub async fn list_assessments(
+        &self,
+        tenant: &str,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page, StoreError> {
+        let before = match cursor {
+            None => i64::MAX,
+            Some(cursor) => parse_cursor(cursor)?,
+        };
+        let limit = limit.clamp(1, MAX_PAGE);
+        // One more than the page, to learn whether another page follows.
+        let sql = format!(
+            "SELECT seq, {ASSESSMENT_COLUMNS} FROM assessments \
+             WHERE tenant = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3"
+        );
+        let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(tenant)
+            .bind(before)
+            .bind(i64::from(limit) + 1)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(during("list assessments"))?;
+        let more = rows.len() > limit as usize;
+        rows.truncate(limit as usize);
+        let next = match (more, rows.last()) {
+            (true, Some(last)) => {
+                let seq: i64 = last.try_get(0).map_err(during("list assessments"))?;
+                Some(seq.to_string())
+            }
+            _ => None,
+        };
+        let items = rows
+            .iter()
+            .map(|row| assessment_from_columns(row, 1))
+            .collect::<Result<_, _>>()
+            .map_err(during("list assessments"))?;
+        Ok(Page { items, next })
+    }
+
+    /// Deletes the tenant's assessment with this id for good. Returns false if there is none or
+    /// it is another tenant's.
+    pub async fn delete_assessment(&self, tenant: &str, id: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM assessments WHERE id = $1 AND tenant = $2")
+            .bind(id)
+            .bind(tenant)
+            .execute(&self.pool)
+            .await
+            .map_err(during("delete assessment"))?;
+        let deleted = done.rows_affected() > 0;
+        if deleted && self.backend == Backend::Sqlite {
+            // Copy the zeroed pages into the database file and empty the log, so the record's
+            // old page images do not linger in the log. This is best effort: with a reader
+            // holding the log open the checkpoint stops short (without an error), and a later
+            // one finishes the job. The record is already deleted either way.
+            let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .fetch_all(&self.pool)
+                .await;
+        }
+        Ok(deleted)
+    }
+}
+
+/// The pool settings shared by both backends. A caller waits at most [`ACQUIRE_TIMEOUT`] for a
+/// connection, so that requests (and readiness probes) fail soon when the database is gone rather
+/// than after sqlx's default 30 seconds.
+fn pool_options() -> AnyPoolOptions {
+    AnyPoolOptions::new().acquire_timeout(ACQUIRE_TIMEOUT)
+}
+
+async fn open_postgres(url: &str) -> Result<AnyPool, StoreError> {
+    let options: AnyConnectOptions = url
+        .parse()
+        .map_err(|_| StoreError::Url("malformed PostgreSQL URL".to_owned()))?;
+    // One connection by hand first: a pool retries a failing connection until its acquire
+    // timeout and then reports only the timeout, whereas this reports the cause (refused,
+    // unknown database, authentication) at once.
+    AnyConnection::connect_with(&options)
+        .await
+        .map_err(during("connect to PostgreSQL"))?
+        .close()
+        .await
+        .map_err(during("connect to PostgreSQL"))?;
+    pool_options()
+        .connect_with(options)
+        .await
+        .map_err(during("connect to PostgreSQL"))
+}
+
+/// Opens (creating when missing) the SQLite file at `path` with the settings described in the
+/// crate documentation.
+async fn open_sqlite(path: &Path) -> Result<AnyPool, StoreError> {
+    let path = std::path::absolute(path).map_err(|error| {
+        StoreError::Database(format!(
+            "cannot resolve the SQLite path against the current directory ({})",
+            error.kind()
+        ))
+    })?;
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|error| {
+            StoreError::Database(format!(
+                "cannot create the directory {} ({})",
+                parent.display(),
+                error.kind()
+            ))
+        })?;
+    }
+    pool_options()
+        .after_connect(|conn, _| Box::pin(configure_sqlite(conn)))
+        .connect(&location::sqlx_sqlite_url(&path))
+        .await
+        .map_err(during("open SQLite database"))
+}
+
+async fn configure_sqlite(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode = WAL")
+        .fetch_one(&mut *conn)
+        .await?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(sqlx::Error::Configuration(
+            format!("SQLite kept journal mode {mode} instead of WAL").into(),
+        ));
+    }
+    for &setting in SQLITE_SETTINGS {
+        sqlx::query(setting).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Reads a cursor handed out by [`Store::list_assessments`]: a positive sequence number.
+fn parse_cursor(cursor: &str) -> Result<i64, StoreError> {
+    if cursor.is_empty() || !cursor.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(StoreError::InvalidCursor);
+    }
+    match cursor.parse::<i64>() {
+        Ok(seq) if seq > 0 => Ok(seq),
+        _ => Err(StoreError::InvalidCursor),
+    }
+}
+
+fn assessment_from_row(row: &AnyRow) -> Result<StoredAssessment, sqlx::Error> {
+    assessment_from_columns(row, 0)
+}
+
+/// Reads [`ASSESSMENT_COLUMNS`] from `row`, starting at column `first`.
+fn assessment_from_columns(row: &AnyRow, first: usize) -> Result<StoredAssessment, sqlx::Error> {
+    Ok(StoredAssessment {
+        id: row.try_get(first)?,
+        tenant: row.try_get(first + 1)?,
+        created_at: row.try_get(first + 2)?,
+        kb_version: row.try_get(first + 3)?,
+        case_json: row.try_get(first + 4)?,
+        assessment_json: row.try_get(first + 5)?,
+    })
+}
+
+/// A storage error. Messages never contain record contents or keys.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database URL is not `sqlite://…` or `postgres://…`, or is malformed.
+    #[error("unsupported or malformed database URL: {0}")]
+    Url(String),
+    /// The database failed (connection, query, migration), or the operating system could not
+    /// supply random bytes for a new key or id.
+    #[error("database error: {0}")]
+    Database(String),
+    /// A tenant name is not 1 to 64 characters of `A-Z a-z 0-9 _ . -`. The text says why.
+    #[error("invalid tenant name: {0}")]
+    InvalidTenant(String),
+    /// A page cursor is not one this store handed out.
+    #[error("invalid page cursor")]
+    InvalidCursor,
+}
+
+/// Which database is behind the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// An embedded SQLite file (WAL mode, full sync on commit).
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
+}
+
+/// An API key as created: the secret is shown once and never stored.
+#[derive(Debug, Clone)]
+pub struct NewKey {
+    /// The key's public id (for revocation and logs).
+    pub id: String,
+    /// The tenant it belongs to.
+    pub tenant: String,
+    /// The secret to give to the client (`Authorization: Bearer …`).
+    pub secret: String,
+}
+
+/// An authenticated key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyInfo {
+    /// The key's public id.
+    pub id: String,
+    /// The tenant it belongs to.
+    pub tenant: String,
+}
+
+/// A stored assessment, exactly as it was stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredAssessment {
+    /// The record id (a UUID).
+    pub id: String,
+    /// The tenant that owns it.
+    pub tenant: String,
+    /// When it was stored, RFC 3339 UTC, as given by the caller.
+    pub created_at: String,
+    /// The knowledge-base version that made the assessment.
+    pub kb_version: String,
+    /// The case, as JSON text.
+    pub case_json: String,
+    /// The assessment, as JSON text.
+    pub assessment_json: String,
+}
+
+/// One page of a tenant's records, newest first.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// The records.
+    pub items: Vec<StoredAssessment>,
+    /// An opaque cursor for the next page, if there is one.
+    pub next: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn sqlite_store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("r.db").display());
+        let store = Store::connect(&url).await.unwrap();
+        (dir, store)
+    }
+
+    #[tokio::test]
+    async fn every_sqlite_connection_gets_the_durability_settings() {
+        let (_dir, store) = sqlite_store().await;
+        // Hold several connections at once, so that more than one is set up.
+        let mut conns = Vec::new();
+        for _ in 0..3 {
+            conns.push(store.pool.acquire().await.unwrap());
+        }
+        for conn in &mut conns {
+            let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+                .fetch_one(&mut **conn)
+                .await
+                .unwrap();
+            assert_eq!(mode, "wal");
+            for (pragma, expected) in [
+                ("synchronous", 2), // FULL
+                ("foreign_keys", 1),
+                ("busy_timeout", 5000),
+                ("secure_delete", 1),
+            ] {
+                let value: i64 =
+                    sqlx::query_scalar(sqlx::AssertSqlSafe(format!("PRAGMA {pragma}")))
+                        .fetch_one(&mut **conn)
+                        .await
+                        .unwrap();
+                assert_eq!(value, expected, "PRAGMA {pragma}");
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn database_errors_name_the_constraint_not_the_values() {
+        let (_dir, store) = sqlite_store().await;
+        let insert = "INSERT INTO assessments \
+                      (id, tenant, created_at, kb_version, case_json, assessment_json) \
+                      VALUES ('dup-id-7f3a', 't', 'now', 'kb', 'case-marker', 'assessment-marker')";
+        sqlx::query(insert).execute(&store.pool).await.unwrap();
+        let error = sqlx::query(insert)
+            .execute(&store.pool)
+            .await
+            .map_err(during("insert assessment"))
+            .unwrap_err();
+        let StoreError::Database(message) = &error else {
+            panic!("expected a database error, got {error:?}");
+        };
+        assert!(
+            message.starts_with("insert assessment: unique constraint violated"),
+            "{message}"
+        );
+        for value in ["dup-id-7f3a", "case-marker", "assessment-marker"] {
+            assert!(!message.contains(value), "{message}");
+        }
+    }
+
+    #[test]
+    fn cursors_are_positive_sequence_numbers() {
+        assert_eq!(parse_cursor("1").unwrap(), 1);
+        assert_eq!(parse_cursor("9223372036854775807").unwrap(), i64::MAX);
+        for bad in [
+            "",
+            "0",
+            "-1",
+            "+1",
+            " 1",
+            "1.0",
+            "abc",
+            "9223372036854775808",
+        ] {
+            assert!(
+                matches!(parse_cursor(bad), Err(StoreError::InvalidCursor)),
+                "{bad:?}"
+            );
+        }
+    }
+}
