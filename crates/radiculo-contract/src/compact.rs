@@ -20,7 +20,7 @@ pub struct CompactAssessmentJson<'a> {
     mechanism: [f64; 3],
     roots: Vec<(&'a str, &'static str, f64)>,
     conditions: Vec<(&'a str, f64, &'a str)>,
-    explanation: Vec<(&'a str, String, f64)>,
+    explanation: Vec<(&'a str, &'a str, f64)>,
     plan: Vec<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     next_question: Option<&'a str>,
@@ -41,12 +41,16 @@ struct CompactFlag<'a> {
 /// Shapes an assessment compactly: `mechanism` is `[radicular, referred, other]`; `roots` are
 /// `[root, side, probability]`; `conditions` `[id, probability, icd10]`; `explanation`
 /// `[finding, target, weight]`; `triage.reasons` `[rule, level, findings]`; `plan` the advice ids.
+/// `targets` is scratch space for the explanation targets' names, which the result borrows.
 pub fn to_compact_json<'a>(
     engine: &'a Engine,
     case: &'a Case,
     a: &'a Assessment<'a>,
+    targets: &'a mut Vec<String>,
 ) -> CompactAssessmentJson<'a> {
     let kb = engine.kb();
+    *targets = a.explanations.iter().map(|e| target_name(kb, &e.target)).collect();
+    let targets: &'a [String] = targets;
     let name = |f: &FindingId| kb.vocab.def(*f).id.as_str();
     let names = |fs: &[FindingId]| fs.iter().map(name).collect::<Vec<_>>();
     let mech = |m: Mechanism| a.mechanism[Mechanism::ALL.iter().position(|x| *x == m).unwrap_or(0)];
@@ -94,11 +98,11 @@ pub fn to_compact_json<'a>(
         explanation: a
             .explanations
             .iter()
-            .flat_map(|e| {
-                let target = target_name(kb, &e.target);
+            .zip(targets)
+            .flat_map(|(e, target)| {
                 e.weights
                     .iter()
-                    .map(move |w| (name(&w.finding), target.clone(), w.weight))
+                    .map(move |w| (name(&w.finding), target.as_str(), w.weight))
             })
             .collect(),
         plan: a.plan.iter().map(|p| p.id.as_str()).collect(),

@@ -158,9 +158,10 @@ fn assess_line(
     let case = radiculo_contract::case_from_value(engine, &value).map_err(|e| (id, e))?;
     let assessment = engine.assess(&case, shape.options);
     let written = if shape.compact {
+        let mut targets = Vec::new();
         serde_json::to_writer(
             &mut *out,
-            &radiculo_contract::to_compact_json(engine, &case, &assessment),
+            &radiculo_contract::to_compact_json(engine, &case, &assessment, &mut targets),
         )
     } else {
         serde_json::to_writer(
