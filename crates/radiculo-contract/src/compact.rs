@@ -49,7 +49,11 @@ pub fn to_compact_json<'a>(
     targets: &'a mut Vec<String>,
 ) -> CompactAssessmentJson<'a> {
     let kb = engine.kb();
-    *targets = a.explanations.iter().map(|e| target_name(kb, &e.target)).collect();
+    *targets = a
+        .explanations
+        .iter()
+        .map(|e| target_name(kb, &e.target))
+        .collect();
     let targets: &'a [String] = targets;
     let name = |f: &FindingId| kb.vocab.def(*f).id.as_str();
     let names = |fs: &[FindingId]| fs.iter().map(name).collect::<Vec<_>>();
