@@ -33,6 +33,9 @@ step "knowledge-base lint"
 step "unit, property, integration and CLI tests"
 cargo test --workspace --release
 
+step "schemathesis: the running server against its OpenAPI document"
+scripts/schemathesis.sh
+
 step "evaluation of the labelled development cases"
 ./target/release/radiculo eval eval/cases.jsonl --check
 
