@@ -1,6 +1,6 @@
 //! The assessment as contract JSON. Fields beyond the contract are additions, never changes.
 
-use radiculo_engine::{Assessment, Case, Engine, ExplanationTarget};
+use radiculo_engine::{Assessment, Case, Engine};
 use radiculo_kb::{FindingId, Mechanism, TriageLevel};
 use serde::Serialize;
 
@@ -143,15 +143,10 @@ pub fn to_json<'a>(
     let kb = engine.kb();
     let name = |f: &FindingId| kb.vocab.def(*f).id.as_str();
     let names = |fs: &[FindingId]| fs.iter().map(name).collect::<Vec<_>>();
-    let target_name = |t: &ExplanationTarget| match t {
-        ExplanationTarget::Root(r, side) => format!("{}.{}", kb.model.roots[*r], side.as_str()),
-        ExplanationTarget::Condition(c) => kb.model.conditions[*c].id.clone(),
-        ExplanationTarget::Mechanism(m) => m.as_str().to_string(),
-    };
     let mut explanation = Vec::new();
     let mut explanation_targets = Vec::new();
     for e in &a.explanations {
-        let target = target_name(&e.target);
+        let target = crate::target_name(kb, &e.target);
         let mut weights: Vec<_> = e.weights.iter().collect();
         weights.sort_by(|x, y| y.weight.abs().total_cmp(&x.weight.abs()));
         explanation.extend(weights.into_iter().map(|w| ExplanationJson {

@@ -5,7 +5,6 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use radiculo_contract::AssessmentJson;
 use radiculo_engine::Options;
-use radiculo_kb::TriageLevel;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -82,12 +81,8 @@ async fn interview(
     State(state): State<AppState>,
     body: CaseBody,
 ) -> Result<Response, Error> {
-    let mut assessment = state.engine.assess(&body.case, Options::default());
-    // An emergency ends the interview, as in the terminal interview: the person should go now,
-    // not answer more questions.
-    if assessment.triage.level == TriageLevel::Emergency {
-        assessment.next_question = None;
-    }
+    // The engine itself ends the interview on an emergency (no next question).
+    let assessment = state.engine.assess(&body.case, Options::default());
     super::json(
         StatusCode::OK,
         &radiculo_contract::to_json(&state.engine, &body.case, &assessment),
