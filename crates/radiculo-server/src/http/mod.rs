@@ -5,6 +5,7 @@ pub mod assess;
 pub mod assessments;
 pub mod ops;
 pub mod reference;
+pub mod web;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
@@ -19,13 +20,15 @@ use utoipa_axum::router::OpenApiRouter;
 use crate::openapi::ApiDoc;
 use crate::{AppState, Error};
 
-/// Every route, with its OpenAPI description.
+/// Every route, with its OpenAPI description (the web pages have none: they are not API
+/// operations).
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(assess::router())
         .merge(assessments::router())
         .merge(reference::router())
         .merge(ops::router())
+        .merge(web::router())
 }
 
 /// A request body that is a valid case: the JSON value as sent and the validated case.

@@ -1,5 +1,6 @@
 //! `GET /v1/findings` and `GET /v1/kb`: the vocabulary with its texts, and what the knowledge
-//! base is (version, population, disclaimer, sources). Both are rendered once at start-up.
+//! base is (version, population, disclaimer, body-map regions, root territories,
+//! sources). Both are rendered once at start-up.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -59,8 +60,47 @@ pub struct KbInfo<'a> {
     population: &'a str,
     /// What the tool is and is not.
     disclaimer: &'a str,
+    /// The body-map regions of `pain.REGION.SIDE`, `numbness.REGION.SIDE` and
+    /// `tingling.REGION.SIDE`, in vocabulary order, with their names.
+    regions: Vec<Region<'a>>,
+    /// Each reported root's territory: the probability that a region is involved when the
+    /// root is compressed (the model's coverage table), so that pages can draw it.
+    root_territories: Vec<RootTerritory<'a>>,
+    /// The source of the territories.
+    root_territories_source: &'a str,
     /// Every source cited.
     sources: Vec<Source<'a>>,
+}
+
+/// A body-map region.
+#[derive(Serialize, ToSchema)]
+pub struct Region<'a> {
+    /// The contract name (`lateral_leg`).
+    id: &'a str,
+    /// The name a person understands.
+    patient: &'a str,
+    /// The anatomical name.
+    clinician: &'a str,
+    /// Where exactly, in plain words.
+    describe: &'a str,
+}
+
+/// Where a nerve root's symptoms are felt.
+#[derive(Serialize, ToSchema)]
+pub struct RootTerritory<'a> {
+    /// The root (`L5`), as in an assessment's `roots`.
+    root: &'a str,
+    /// The regions it may involve, most likely first; regions it never involves are left out.
+    regions: Vec<RegionCoverage<'a>>,
+}
+
+/// How likely a compressed root is to involve a region.
+#[derive(Serialize, ToSchema)]
+pub struct RegionCoverage<'a> {
+    /// The region id.
+    region: &'a str,
+    /// P(the region is involved | the root is compressed), between 0 and 1.
+    coverage: f64,
 }
 
 /// A cited source.
@@ -110,6 +150,19 @@ pub fn kb_json(engine: &Engine) -> Vec<u8> {
         title: &kb.title,
         population: &kb.population,
         disclaimer: &kb.disclaimer,
+        regions: kb
+            .vocab
+            .regions
+            .iter()
+            .map(|r| Region {
+                id: &r.id,
+                patient: &r.patient,
+                clinician: &r.clinician,
+                describe: &r.describe,
+            })
+            .collect(),
+        root_territories: root_territories(engine),
+        root_territories_source: &kb.model.coverage_source.text,
         sources: kb
             .sources
             .iter()
@@ -123,6 +176,31 @@ pub fn kb_json(engine: &Engine) -> Vec<u8> {
             .collect(),
     };
     serde_json::to_vec(&body).unwrap_or_default()
+}
+
+/// The territory of each reported root, from the model's coverage table.
+fn root_territories(engine: &Engine) -> Vec<RootTerritory<'_>> {
+    let kb = engine.kb();
+    let model = &kb.model;
+    model.roots[..model.reported_roots]
+        .iter()
+        .enumerate()
+        .map(|(root_index, root)| {
+            let mut regions: Vec<RegionCoverage<'_>> = kb
+                .vocab
+                .regions
+                .iter()
+                .zip(&model.coverage)
+                .filter(|(_, row)| row[root_index] > 0.0)
+                .map(|(region, row)| RegionCoverage {
+                    region: &region.id,
+                    coverage: row[root_index],
+                })
+                .collect();
+            regions.sort_by(|a, b| b.coverage.total_cmp(&a.coverage));
+            RootTerritory { root, regions }
+        })
+        .collect()
 }
 
 /// The finding vocabulary.
@@ -142,7 +220,8 @@ async fn findings(State(state): State<AppState>) -> Response {
 
 /// The knowledge base.
 ///
-/// Its version, title, population and disclaimer, and every source it cites.
+/// Its version, title, population and disclaimer, the body-map regions, the territory of
+/// each nerve root, and every source it cites.
 #[utoipa::path(
     get,
     path = "/v1/kb",

@@ -1,0 +1,386 @@
+// What an assessment looks like on a page: the triage care card, the dermatome picture, the
+// likely causes, why, the plan; the clinician tables; the summary for a doctor; the download.
+
+import { h, s } from "./dom.js";
+import { t, percent } from "./strings.js";
+import { bodyMap, regionKey, regionName, shadeLegend } from "./bodymap.js";
+
+export const LEVELS = ["emergency", "urgent", "soon", "routine", "self_care"];
+
+// The icon of each triage level (drawn, so that no icon font or image is needed).
+function triageIcon(level) {
+  const attrs = { class: "triage-icon", viewBox: "0 0 24 24", width: 32, height: 32, "aria-hidden": "true", focusable: "false" };
+  const stroke = { fill: "none", stroke: "currentColor", "stroke-width": 2.2, "stroke-linecap": "round", "stroke-linejoin": "round" };
+  switch (level) {
+    case "emergency":
+      return s("svg", attrs, s("path", { ...stroke, d: "M12 3 L22 20 H2 Z" }), s("path", { ...stroke, d: "M12 9 V14" }), s("circle", { cx: 12, cy: 17, r: 1.2, fill: "currentColor" }));
+    case "urgent":
+      return s("svg", attrs, s("circle", { ...stroke, cx: 12, cy: 12, r: 9 }), s("path", { ...stroke, d: "M12 7 V12 L15.5 14" }));
+    case "soon":
+    case "routine":
+      return s("svg", attrs, s("rect", { ...stroke, x: 3, y: 5, width: 18, height: 16, rx: 2 }), s("path", { ...stroke, d: "M3 10 H21 M8 3 V7 M16 3 V7" }));
+    default:
+      return s("svg", attrs, s("path", { ...stroke, d: "M3 11 L12 4 L21 11 V20 H3 Z" }), s("path", { ...stroke, d: "M10 20 V14 H14 V20" }));
+  }
+}
+
+/// The care card of a triage level: colour, icon and words together. `reasons` are the
+/// assessment's triage reasons; `clinician` shows their clinical texts and sources.
+export function triageCard(triage, { clinician = false } = {}) {
+  const level = LEVELS.includes(triage.level) ? triage.level : "routine";
+  const reasons = (triage.reasons || []).filter((r) => r.text || r.clinician_text);
+  return h(
+    "section",
+    { class: `care-card care-${level}`, "data-triage": level, "aria-labelledby": "care-title" },
+    h(
+      "div",
+      { class: "care-head" },
+      triageIcon(level),
+      h(
+        "div",
+        {},
+        h("p", { class: "care-level" }, t(`triage_level_${level}`)),
+        h("h2", { class: "care-title", id: "care-title" }, t(`triage_title_${level}`)),
+      ),
+    ),
+    h(
+      "div",
+      { class: "care-body" },
+      h("p", { class: "care-who" }, t(`triage_who_${level}`)),
+      reasons.length
+        ? [
+            h("h3", { class: "care-reasons-title" }, t("triage_reasons")),
+            h(
+              "ul",
+              { class: "care-reasons" },
+              reasons.map((r) =>
+                h("li", {}, clinician ? [r.clinician_text, h("span", { class: "source" }, ` [${r.source}]`)] : r.text),
+              ),
+            ),
+          ]
+        : null,
+    ),
+  );
+}
+
+/// P(region involved) on each side from the root probabilities and the roots' territories:
+/// 1 − Π(1 − P(root, side) × coverage(root, region)).
+export function involvement(assessment, kb) {
+  const shade = new Map();
+  const territory = new Map(kb.root_territories.map((r) => [r.root, r.regions]));
+  for (const side of ["left", "right"]) {
+    for (const region of kb.regions) {
+      let none = 1;
+      for (const r of assessment.roots) {
+        if (r.side !== side) continue;
+        const c = (territory.get(r.root) || []).find((x) => x.region === region.id);
+        if (c) none *= 1 - r.probability * c.coverage;
+      }
+      shade.set(regionKey(region.id, side), 1 - none);
+    }
+  }
+  return shade;
+}
+
+/// The dermatome picture: the body map shaded by involvement, marked regions outlined.
+export function dermatome(assessment, reference, outline) {
+  const top = assessment.roots[0];
+  const sideWord = top ? t(top.side === "left" ? "side_left" : "side_right") : "";
+  const summary = top
+    ? t("dermatome_summary", { root: top.root, side: sideWord, percent: percent(top.probability) })
+    : "";
+  return h(
+    "section",
+    { class: "panel dermatome", "aria-labelledby": "dermatome-title" },
+    h("h2", { id: "dermatome-title" }, t("dermatome_title")),
+    h("p", {}, t("dermatome_intro")),
+    top ? h("p", { class: "lead-root", "data-root": top.root, "data-side": top.side }, h("strong", {}, summary)) : null,
+    assessment.mechanism && assessment.mechanism.radicular < 0.5 ? h("p", { class: "hint" }, t("dermatome_none")) : null,
+    bodyMap({
+      reference,
+      interactive: false,
+      shade: involvement(assessment, reference.kb),
+      outline,
+      label: top ? t("dermatome_figure_label", { root: top.root, side: sideWord }) : t("map_figure_label"),
+    }),
+    shadeLegend(),
+  );
+}
+
+/// A probability bar with its words (the number is always written, never only drawn).
+function bar(name, p) {
+  return h(
+    "div",
+    { class: "prob" },
+    h("div", { class: "prob-label" }, h("span", {}, name), h("span", { class: "prob-value" }, percent(p))),
+    h("div", { class: "prob-track", "aria-hidden": "true" }, h("div", { class: `prob-fill w-${Math.round(p * 20) * 5}` })),
+  );
+}
+
+/// A target's name in plain words.
+function targetName(target, assessment, clinician) {
+  const root = /^(L\d|S\d)\.(left|right)$/.exec(target);
+  if (root) return `${root[1]} ${t(root[2] === "left" ? "side_left" : "side_right")}`;
+  const condition = assessment.conditions.find((c) => c.id === target);
+  if (condition) return clinician ? condition.name : condition.patient_name;
+  if (["radicular", "referred", "other"].includes(target)) return t(`mechanism_${target}`);
+  return target;
+}
+
+/// The results for the person.
+export function patientResults({ assessment, reference, evidence, outline, onShare, onRestart }) {
+  const conditions = assessment.conditions.filter((c) => c.probability >= 0.05).slice(0, 4);
+  const rest = assessment.conditions.filter((c) => !conditions.includes(c) && c.probability >= 0.01);
+  const patientPlan = assessment.plan.filter((p) => p.audience === "patient");
+  const helpTopics = new Set(["safety_net", "urgent_action", "referral", "follow_up"]);
+  const plan = patientPlan.filter((p) => !helpTopics.has(p.topic));
+  const help = patientPlan.filter((p) => helpTopics.has(p.topic));
+  return [
+    h("h1", {}, t("result_title")),
+    triageCard(assessment.triage),
+    assessment.red_flags.length
+      ? h(
+          "section",
+          { class: "panel warning-panel", "aria-labelledby": "flags-title" },
+          h("h2", { id: "flags-title" }, t("red_flags_title")),
+          h("ul", {}, assessment.red_flags.map((f) => h("li", {}, f.text))),
+        )
+      : null,
+    disclaimer(assessment),
+    dermatome(assessment, reference, outline),
+    h(
+      "section",
+      { class: "panel", "aria-labelledby": "causes-title" },
+      h("h2", { id: "causes-title" }, t("causes_title")),
+      h("p", { class: "hint" }, t("causes_intro")),
+      h("div", { class: "probs" }, conditions.map((c) => bar(c.patient_name, c.probability))),
+      rest.length
+        ? h(
+            "details",
+            {},
+            h("summary", {}, t("causes_more")),
+            h("div", { class: "probs" }, rest.map((c) => bar(c.patient_name, c.probability))),
+          )
+        : null,
+      h("h3", {}, t("roots_title")),
+      h(
+        "div",
+        { class: "probs" },
+        assessment.roots.filter((r) => r.probability >= 0.05).slice(0, 3).map((r) => bar(targetName(`${r.root}.${r.side}`, assessment), r.probability)),
+      ),
+    ),
+    whySection(assessment, reference, evidence),
+    plan.length
+      ? h("section", { class: "panel", "aria-labelledby": "plan-title" }, h("h2", { id: "plan-title" }, t("plan_title")), h("ul", { class: "plan" }, plan.map((p) => h("li", {}, p.text))))
+      : null,
+    h(
+      "section",
+      { class: "panel", "aria-labelledby": "help-title" },
+      h("h2", { id: "help-title" }, t("help_title")),
+      h("ul", { class: "plan" }, help.map((p) => h("li", {}, p.text)), h("li", {}, t("help_default"))),
+    ),
+    h(
+      "div",
+      { class: "actions no-print" },
+      h("button", { type: "button", class: "button", onclick: onShare }, t("share_button")),
+      h("button", { type: "button", class: "button button-secondary", onclick: () => download(assessment) }, t("download_button")),
+      h("button", { type: "button", class: "button button-secondary", onclick: onRestart }, t("restart")),
+    ),
+    h("p", { class: "kb-version" }, t("kb_version", { version: assessment.kb_version })),
+  ];
+}
+
+function disclaimer(assessment) {
+  return h(
+    "section",
+    { class: "disclaimer", "aria-labelledby": "disclaimer-title" },
+    h("h2", { id: "disclaimer-title" }, t("disclaimer_title")),
+    h("p", {}, assessment.disclaimer),
+  );
+}
+
+/// "Why we think so": the findings that moved the leading root (or, when a nerve root is
+/// unlikely, the leading condition) the most.
+function whySection(assessment, reference, evidence) {
+  const targets = assessment.explanation_targets.map((x) => x.target);
+  const top = assessment.roots[0];
+  const rootTarget = top && `${top.root}.${top.side}`;
+  const target =
+    assessment.mechanism.radicular >= 0.5 && targets.includes(rootTarget)
+      ? rootTarget
+      : targets.find((x) => x === (assessment.conditions[0] && assessment.conditions[0].id)) || targets[0];
+  const items = assessment.explanation
+    .filter((e) => e.target === target && Math.abs(e.weight) >= 0.2)
+    .slice(0, 8);
+  const row = (e) => {
+    const def = reference.byId.get(e.finding);
+    const said = (evidence.get(e.finding) || e.state) === "present" ? t("why_you_said_yes") : t("why_you_said_no");
+    return h(
+      "li",
+      { class: e.weight > 0 ? "why-up" : "why-down" },
+      h("span", { class: "why-dir" }, e.weight > 0 ? `▲ ${t("why_up")}` : `▼ ${t("why_down")}`),
+      h("span", {}, `${said} ${def ? def.patient : e.finding}`),
+    );
+  };
+  return h(
+    "section",
+    { class: "panel", "aria-labelledby": "why-title" },
+    h("h2", { id: "why-title" }, t("why_title")),
+    target ? h("p", {}, t("why_intro", { target: targetName(target, assessment) })) : null,
+    items.length ? h("ul", { class: "why" }, items.map(row)) : h("p", {}, t("why_none")),
+  );
+}
+
+/// Downloads the assessment exactly as the API gave it.
+export function download(assessment) {
+  const blob = new Blob([JSON.stringify(assessment, null, 2)], { type: "application/json" });
+  const url = URL.createObjectURL(blob);
+  const a = h("a", { href: url, download: `radiculo-assessment-${new Date().toISOString().slice(0, 10)}.json`, class: "visually-hidden" });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+/// The printable summary for a doctor.
+export function sharePage({ assessment, reference, kase, evidence, outline, onBack }) {
+  const answer = { present: t("share_present"), absent: t("share_absent"), unknown: t("share_unknown") };
+  const reported = [...evidence.entries()];
+  const present = reported.filter(([, st]) => st === "present");
+  const other = reported.filter(([id, st]) => st !== "present" && !/^(pain|numbness|tingling)\.[a-z_]+\.(left|right)$/.test(id));
+  const findingRows = (rows) =>
+    rows.map(([id, state]) => {
+      const def = reference.byId.get(id);
+      return h("tr", {}, h("td", {}, def ? def.clinician : id, h("br"), h("span", { class: "muted" }, id)), h("td", {}, answer[state]));
+    });
+  const level = assessment.triage.level;
+  return [
+    h("h1", {}, t("share_title")),
+    h("p", {}, t("share_intro")),
+    h("p", { class: "muted" }, t("share_date", { date: new Date().toLocaleString() }), " · ", t("kb_version", { version: assessment.kb_version })),
+    h(
+      "dl",
+      { class: "facts" },
+      h("dt", {}, t("share_age")),
+      h("dd", {}, String(kase.age)),
+      h("dt", {}, t("share_sex")),
+      h("dd", {}, kase.sex ? t(`sex_${kase.sex}`) : t("share_not_given")),
+      h("dt", {}, t("share_duration")),
+      h("dd", {}, kase.symptom_duration_days !== undefined ? t("share_duration_days", { n: kase.symptom_duration_days }) : t("share_not_given")),
+    ),
+    h("h2", {}, t("share_result")),
+    h("p", { class: `share-triage care-${level}-text` }, h("strong", {}, `${t(`triage_level_${level}`)}: ${t(`triage_title_${level}`)}`)),
+    h("ul", {}, assessment.triage.reasons.map((r) => h("li", {}, r.clinician_text))),
+    assessment.red_flags.length ? h("ul", {}, assessment.red_flags.map((f) => h("li", {}, h("strong", {}, f.clinician_text)))) : null,
+    clinicianTable([t("col_root"), t("col_side"), t("col_probability")], assessment.roots.slice(0, 4).map((r) => [r.root, r.side, percent(r.probability)]), t("clin_roots_title")),
+    clinicianTable(
+      [t("col_condition"), t("col_icd10"), t("col_probability")],
+      assessment.conditions.slice(0, 5).map((c) => [c.name, c.icd10, percent(c.probability)]),
+      t("clin_conditions_title"),
+    ),
+    dermatome(assessment, reference, outline),
+    h("h2", {}, t("share_findings")),
+    h(
+      "table",
+      { class: "table" },
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("share_finding")), h("th", { scope: "col" }, t("share_answer")))),
+      h("tbody", {}, findingRows(present), findingRows(other)),
+    ),
+    h("p", { class: "muted" }, assessment.disclaimer),
+    h(
+      "div",
+      { class: "actions no-print" },
+      h("button", { type: "button", class: "button", onclick: () => window.print() }, t("print_button")),
+      h("button", { type: "button", class: "button button-secondary", onclick: () => download(assessment) }, t("download_button")),
+      h("button", { type: "button", class: "button button-secondary", onclick: onBack }, t("share_back")),
+    ),
+  ];
+}
+
+/// A table with a caption, column headers and rows of cells (strings or nodes).
+export function clinicianTable(columns, rows, caption, attrs = {}) {
+  return h(
+    "div",
+    { class: "table-wrap", tabindex: "0", role: "region", "aria-label": caption },
+    h(
+      "table",
+      { class: "table", ...attrs },
+      h("caption", {}, caption),
+      h("thead", {}, h("tr", {}, columns.map((c) => h("th", { scope: "col" }, c)))),
+      h("tbody", {}, rows.map((cells) => h("tr", {}, cells.map((c, i) => (i === 0 ? h("th", { scope: "row" }, c) : h("td", {}, c)))))),
+    ),
+  );
+}
+
+/// Every table a clinician needs.
+export function clinicianResults({ assessment, reference, outline }) {
+  const finding = (id) => {
+    const def = reference.byId.get(id);
+    return def ? def.clinician : id;
+  };
+  const a = assessment;
+  const nq = a.next_question;
+  return [
+    h("h2", { id: "results-title", class: "results-title" }, t("clin_results_title")),
+    triageCard(a.triage, { clinician: true }),
+    clinicianTable(
+      [t("clin_red_flags"), t("col_level"), t("col_finding"), t("col_source")],
+      a.red_flags.map((f) => [f.clinician_text, t(`triage_level_${f.min_level}`), f.findings.join(", "), f.source]),
+      t("clin_red_flags"),
+      { "data-table": "red-flags" },
+    ),
+    clinicianTable(
+      [t("col_root"), t("col_side"), t("col_probability")],
+      a.roots.map((r) => [r.root, r.side, percent(r.probability)]),
+      t("clin_roots_title"),
+      { "data-table": "roots" },
+    ),
+    clinicianTable(
+      [t("col_condition"), t("col_icd10"), t("col_snomed"), t("col_mechanism"), t("col_probability")],
+      a.conditions.map((c) => [c.name, `${c.icd10} ${c.icd10_display}`, c.snomed || "—", c.mechanism, percent(c.probability)]),
+      t("clin_conditions_title"),
+      { "data-table": "conditions" },
+    ),
+    clinicianTable(
+      [t("col_mechanism"), t("col_probability")],
+      ["radicular", "referred", "other"].map((m) => [t(`mechanism_${m}`), percent(a.mechanism[m])]),
+      t("clin_mechanism_title"),
+      { "data-table": "mechanism" },
+    ),
+    clinicianTable(
+      [t("col_target"), t("col_prior"), t("col_posterior")],
+      a.explanation_targets.map((x) => [targetName(x.target, a, true), percent(x.prior_probability), percent(x.posterior_probability)]),
+      t("clin_targets_title"),
+      { "data-table": "targets" },
+    ),
+    clinicianTable(
+      [t("col_target"), t("col_finding"), t("col_state"), t("col_weight"), t("col_source")],
+      a.explanation.map((e) => [targetName(e.target, a, true), finding(e.finding), e.state, (e.weight >= 0 ? "+" : "") + e.weight.toFixed(2), e.source]),
+      t("clin_explanation_title"),
+      { "data-table": "explanation" },
+    ),
+    clinicianTable(
+      [t("col_advice"), t("col_audience"), t("col_topic"), t("col_source")],
+      a.plan.map((p) => [p.text, p.audience, p.topic, p.source]),
+      t("clin_plan_title"),
+      { "data-table": "plan" },
+    ),
+    h(
+      "section",
+      { class: "panel" },
+      h("h3", {}, t("clin_next_title")),
+      nq ? h("p", {}, h("strong", {}, nq.text), h("br"), h("span", { class: "muted" }, nq.why)) : h("p", {}, t("clin_next_none")),
+    ),
+    dermatome(a, reference, outline),
+    disclaimer(a),
+    h(
+      "div",
+      { class: "actions no-print" },
+      h("button", { type: "button", class: "button", onclick: () => window.print() }, t("print_button")),
+      h("button", { type: "button", class: "button button-secondary", onclick: () => download(a) }, t("download_button")),
+    ),
+    h("p", { class: "kb-version" }, t("kb_version", { version: a.kb_version })),
+  ];
+}
+
+export { regionName };
