@@ -3,7 +3,7 @@
 # integration, CLI and server tests (on SQLite and on a throwaway PostgreSQL), and the
 # evaluation of the labelled cases against their thresholds.
 # It needs the Rust toolchain; it installs Debian's postgresql itself where that is missing and
-# it runs as root.
+# it runs as root, and so does chromium for the browser tests (which also need Node 20 and npm).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,6 +35,9 @@ cargo test --workspace --release
 
 step "schemathesis: the running server against its OpenAPI document"
 scripts/schemathesis.sh
+
+step "browser tests (chromium, playwright-core, axe-core)"
+scripts/browser-tests.sh
 
 step "evaluation of the labelled development cases"
 ./target/release/radiculo eval eval/cases.jsonl --check

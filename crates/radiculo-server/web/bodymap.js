@@ -80,7 +80,6 @@ function defs(prefix) {
     s(
       "pattern",
       { id: `${prefix}-numbness`, width: 6, height: 6, patternUnits: "userSpaceOnUse", patternTransform: "rotate(45)" },
-      s("rect", { width: 6, height: 6, fill: "#dbe7fb" }),
       s("rect", { width: 2.5, height: 6, fill: "#1d4ed8" }),
     ),
     s(
@@ -179,7 +178,11 @@ export function bodyMap(options) {
       });
     } else {
       const value = options.shade ? options.shade.get(key) || 0 : 0;
+      // The attribute says what it is; the style property (allowed by the page's CSP, unlike a
+      // style attribute) makes it win over the stylesheet's default fill.
       base.setAttribute("fill", shadeColour(value));
+      base.style.fill = shadeColour(value);
+      base.setAttribute("data-shade", String(shadeStep(value)));
       base.setAttribute("aria-hidden", "true");
       if (options.outline && options.outline.has(key)) {
         g.append(s("polygon", { points: points(pts), class: "marked-outline", "aria-hidden": "true" }));

@@ -44,7 +44,7 @@ export function uid(prefix = "id") {
 /// Replaces the main content with `nodes`, scrolls to the top and moves the focus to the
 /// first heading, so that screen-reader and keyboard users start at the new page's title.
 export function show(main, ...nodes) {
-  main.replaceChildren(...nodes.flat());
+  main.replaceChildren(...nodes.flat(Infinity).filter((n) => n !== null && n !== undefined && n !== false));
   window.scrollTo(0, 0);
   const heading = main.querySelector("h1, h2");
   if (heading) {

@@ -444,7 +444,7 @@ function emergency(assessment, { fromAnswer }) {
         { class: "care-body" },
         h("p", {}, t("emergency_now_body")),
         h("ul", {}, list("emergency_now_do").map((x) => h("li", {}, x))),
-        assessment.triage.reasons.length ? h("ul", { class: "care-reasons" }, assessment.triage.reasons.map((r) => h("li", {}, r.text))) : null,
+        h("ul", { class: "care-reasons" }, assessment.triage.reasons.filter((r) => r.level === "emergency").map((r) => h("li", {}, r.text))),
       ),
     ),
     h(

@@ -28,7 +28,8 @@ function triageIcon(level) {
 /// assessment's triage reasons; `clinician` shows their clinical texts and sources.
 export function triageCard(triage, { clinician = false } = {}) {
   const level = LEVELS.includes(triage.level) ? triage.level : "routine";
-  const reasons = (triage.reasons || []).filter((r) => r.text || r.clinician_text);
+  // The person reads the reasons for the level given; a clinician reads every rule that fired.
+  const reasons = (triage.reasons || []).filter((r) => clinician || r.level === level);
   return h(
     "section",
     { class: `care-card care-${level}`, "data-triage": level, "aria-labelledby": "care-title" },
@@ -320,6 +321,13 @@ export function clinicianResults({ assessment, reference, outline }) {
   };
   const a = assessment;
   const nq = a.next_question;
+  const explanationRow = (e) => [
+    targetName(e.target, a, true),
+    finding(e.finding),
+    e.state,
+    (e.weight >= 0 ? "+" : "") + e.weight.toFixed(2),
+    e.source,
+  ];
   return [
     h("h2", { id: "results-title", class: "results-title" }, t("clin_results_title")),
     triageCard(a.triage, { clinician: true }),
@@ -355,9 +363,20 @@ export function clinicianResults({ assessment, reference, outline }) {
     ),
     clinicianTable(
       [t("col_target"), t("col_finding"), t("col_state"), t("col_weight"), t("col_source")],
-      a.explanation.map((e) => [targetName(e.target, a, true), finding(e.finding), e.state, (e.weight >= 0 ? "+" : "") + e.weight.toFixed(2), e.source]),
+      a.explanation.filter((e) => Math.abs(e.weight) >= 0.1).map(explanationRow),
       t("clin_explanation_title"),
       { "data-table": "explanation" },
+    ),
+    h(
+      "details",
+      { class: "no-print" },
+      h("summary", {}, t("clin_explanation_all", { n: a.explanation.length })),
+      clinicianTable(
+        [t("col_target"), t("col_finding"), t("col_state"), t("col_weight"), t("col_source")],
+        a.explanation.map(explanationRow),
+        t("clin_explanation_all", { n: a.explanation.length }),
+        { "data-table": "explanation-all" },
+      ),
     ),
     clinicianTable(
       [t("col_advice"), t("col_audience"), t("col_topic"), t("col_source")],
