@@ -23,14 +23,14 @@ async function call(method, path, body) {
   return json;
 }
 
-/// One interview step: the assessment so far with `next_question`.
+// One interview step: the assessment so far with `next_question`.
 export const interview = (kase) => call("POST", "/v1/interview", kase);
-/// A full assessment.
+// A full assessment.
 export const assess = (kase) => call("POST", "/v1/assess", kase);
 
 let reference = null;
-/// The vocabulary (`/v1/findings`) and the knowledge base (`/v1/kb`), fetched once, with a
-/// finding index by id.
+// The vocabulary (`/v1/findings`) and the knowledge base (`/v1/kb`), fetched once, with a
+// finding index by id.
 export async function loadReference() {
   if (!reference) {
     reference = Promise.all([call("GET", "/v1/findings"), call("GET", "/v1/kb")]).then(

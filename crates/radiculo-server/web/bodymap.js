@@ -41,23 +41,23 @@ const FRONT_OUTLINE = [[40, 8], [180, 8], [188, 60], [176, 80], [110, 102], [44,
 const BACK_KNEE = [[50, 206], [94, 206], [92, 242], [54, 242]];
 const LOW_BACK = [[42, 8], [178, 8], [184, 59], [36, 59]];
 
-/// The finding id for marking `kind` on `region` (`low_back` has no side).
+// The finding id for marking `kind` on `region` (`low_back` has no side).
 export function findingId(kind, region, side) {
   return side ? `${kind}.${region}.${side}` : `${kind}.${region}`;
 }
 
-/// The key of a region on a side in the maps below.
+// The key of a region on a side in the maps below.
 export function regionKey(region, side) {
   return side ? `${region}.${side}` : region;
 }
 
-/// The kinds a person can mark, in legend order.
+// The kinds a person can mark, in legend order.
 export const KINDS = ["pain", "numbness", "tingling"];
 
 const points = (pts) => pts.map(([x, y]) => `${x},${y}`).join(" ");
 const mirror = (pts) => pts.map(([x, y]) => [WIDTH - x, y]);
 
-/// A region's name for people: "shin (outer side), left side".
+// A region's name for people: "shin (outer side), left side".
 export function regionName(reference, region, side) {
   const def = reference.kb.regions.find((r) => r.id === region);
   const name = region === "low_back" ? t("map_low_back") : def ? def.patient : region;
@@ -72,7 +72,7 @@ function capitalise(text) {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-/// Pattern definitions for the three kinds (fill, hatching, dots: never colour alone).
+// Pattern definitions for the three kinds (fill, hatching, dots: never colour alone).
 function defs(prefix) {
   return s(
     "defs",
@@ -90,12 +90,12 @@ function defs(prefix) {
   );
 }
 
-/// The fill of an overlay for `kind`.
+// The fill of an overlay for `kind`.
 function kindFill(prefix, kind) {
   return kind === "pain" ? "#c2410c" : `url(#${prefix}-${kind})`;
 }
 
-/// A small legend swatch for `kind`.
+// A small legend swatch for `kind`.
 export function swatch(kind) {
   const prefix = uid("sw");
   return s(
@@ -107,12 +107,12 @@ export function swatch(kind) {
   );
 }
 
-/// The body map.
+// The body map.
 ///
-/// Options: `reference` (from `loadReference`), `interactive`, `marks` (a Map from
-/// `regionKey` to a Set of kinds), `canMark(kind, region, side)`, `currentKind()` and
-/// `onChange()` for the interactive map; `shade` (a Map from `regionKey` to 0..1) and
-/// `label` for the results map.
+// Options: `reference` (from `loadReference`), `interactive`, `marks` (a Map from
+// `regionKey` to a Set of kinds), `canMark(kind, region, side)`, `currentKind()` and
+// `onChange()` for the interactive map; `shade` (a Map from `regionKey` to 0..1) and
+// `label` for the results map.
 export function bodyMap(options) {
   const prefix = uid("bm");
   const wrap = h("div", { class: "bodymap" });
@@ -235,13 +235,13 @@ export function bodyMap(options) {
   if (options.interactive) {
     for (const shape of shapes) paint(shape);
   }
-  /// Repaints every shape (after the kind being marked changes).
+  // Repaints every shape (after the kind being marked changes).
   wrap.repaint = () => shapes.forEach(paint);
   return wrap;
 }
 
-/// The fill of a results-map region whose involvement is `value` (0..1): five steps from
-/// the background grey to a deep teal, so that the steps read in greyscale too.
+// The fill of a results-map region whose involvement is `value` (0..1): five steps from
+// the background grey to a deep teal, so that the steps read in greyscale too.
 const STEPS = ["#f1f3f5", "#cfe8e6", "#8ccbc5", "#3f9c94", "#0f5f58"];
 export function shadeStep(value) {
   if (value < 0.05) return 0;
@@ -254,7 +254,7 @@ export function shadeColour(value) {
   return STEPS[shadeStep(value)];
 }
 
-/// The legend of the results map.
+// The legend of the results map.
 export function shadeLegend() {
   const item = (fill, text, cls = "") =>
     h(

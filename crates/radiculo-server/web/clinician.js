@@ -15,7 +15,7 @@ let reference = null;
 const marks = new Map();
 let kind = "pain";
 
-/// A finding family's name: its clinician text without the side.
+// A finding family's name: its clinician text without the side.
 function familyName(def) {
   return def.clinician.replace(/,?\s*\b(left|right)\b\s*,?/i, " ").replace(/\s+/g, " ").trim();
 }
@@ -30,7 +30,7 @@ function stateSelect(id, label) {
   );
 }
 
-/// The examination grid: one row per examination, a column per side.
+// The examination grid: one row per examination, a column per side.
 function examGrid() {
   const families = new Map();
   for (const f of reference.findings) {
@@ -60,7 +60,7 @@ function examGrid() {
   );
 }
 
-/// A compact list of non-examination findings of `categories` (not on the body map).
+// A compact list of non-examination findings of `categories` (not on the body map).
 function findingList(categories, titleKey) {
   const defs = reference.findings.filter(
     (f) => categories.includes(f.category) && !REGION_FINDING.test(f.id) && f.id !== "pain.low_back",

@@ -5,13 +5,13 @@ import { t } from "./strings.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 
-/// h("p", {class: "x"}, "text", child): an element with attributes and children. Attributes
-/// starting with "on" are event listeners; `null`, `undefined` and `false` are skipped.
+// h("p", {class: "x"}, "text", child): an element with attributes and children. Attributes
+// starting with "on" are event listeners; `null`, `undefined` and `false` are skipped.
 export function h(tag, attrs = {}, ...children) {
   return build(document.createElement(tag), attrs, children);
 }
 
-/// The same for SVG elements.
+// The same for SVG elements.
 export function s(tag, attrs = {}, ...children) {
   return build(document.createElementNS(SVG_NS, tag), attrs, children);
 }
@@ -35,14 +35,14 @@ function build(el, attrs, children) {
 }
 
 let idCounter = 0;
-/// A unique element id.
+// A unique element id.
 export function uid(prefix = "id") {
   idCounter += 1;
   return `${prefix}-${idCounter}`;
 }
 
-/// Replaces the main content with `nodes`, scrolls to the top and moves the focus to the
-/// first heading, so that screen-reader and keyboard users start at the new page's title.
+// Replaces the main content with `nodes`, scrolls to the top and moves the focus to the
+// first heading, so that screen-reader and keyboard users start at the new page's title.
 export function show(main, ...nodes) {
   main.replaceChildren(...nodes.flat(Infinity).filter((n) => n !== null && n !== undefined && n !== false));
   window.scrollTo(0, 0);
@@ -53,7 +53,7 @@ export function show(main, ...nodes) {
   }
 }
 
-/// A GOV.UK-style error summary: a titled box listing the problems, each a link to its field.
+// A GOV.UK-style error summary: a titled box listing the problems, each a link to its field.
 export function errorSummary(title, problems) {
   const box = h(
     "div",
@@ -79,7 +79,7 @@ function focusField(event, id) {
   }
 }
 
-/// A yes / no / not sure radio group; `value` is "present", "absent", "unknown" or null.
+// A yes / no / not sure radio group; `value` is "present", "absent", "unknown" or null.
 export function answerRadios({ name, legend, hint, value, labels, onchange, legendClass, error }) {
   const hintId = hint ? uid("hint") : null;
   const errorId = error ? uid("error") : null;
@@ -121,7 +121,7 @@ export function answerRadios({ name, legend, hint, value, labels, onchange, lege
   );
 }
 
-/// Fills the page's fixed parts (header, navigation, footer) from the strings file.
+// Fills the page's fixed parts (header, navigation, footer) from the strings file.
 export function fillChrome() {
   document.documentElement.lang = t("lang");
   for (const el of document.querySelectorAll("[data-text]")) el.textContent = t(el.dataset.text);

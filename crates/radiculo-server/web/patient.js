@@ -35,7 +35,7 @@ function kase() {
   return k;
 }
 
-/// The regions the person marked (their outline on the results map).
+// The regions the person marked (their outline on the results map).
 function markedKeys() {
   return new Set(state.marks.keys());
 }
@@ -147,7 +147,7 @@ async function submitAbout(event) {
   await step();
 }
 
-/// Sends the answers so far and shows what comes next.
+// Sends the answers so far and shows what comes next.
 async function step() {
   setBusy(true);
   try {
@@ -169,7 +169,7 @@ function route(assessment) {
   return singlePage(q);
 }
 
-/// Records an answer (so that Back can undo it) and moves on.
+// Records an answer (so that Back can undo it) and moves on.
 function answer(entries) {
   state.history.push({ evidence: new Map(state.evidence), marks: cloneMarks(state.marks), assessment: state.assessment });
   for (const [id, st] of entries) state.evidence.set(id, st);
@@ -390,14 +390,15 @@ function groupPage(q, missing = null) {
       ? errorSummary(t("error_summary_title"), missing.map((id) => ({ field: `item-${id.replace(/\./g, "-")}`, text: `${t("group_answer_required")}: ${(state.reference.byId.get(id) || {}).question_patient || id}` })))
       : null,
     h("h1", {}, q.text),
+    h("p", { class: "hint" }, t("group_hint")),
     form,
   );
   if (missing) main.querySelector(".error-summary").focus();
 }
 
 let checkToken = 0;
-/// Asks the API straight away whether the answers given so far on this page make the case
-/// an emergency, and if they do, shows the emergency advice at once.
+// Asks the API straight away whether the answers given so far on this page make the case
+// an emergency, and if they do, shows the emergency advice at once.
 async function emergencyCheck(entries, returnTo) {
   const token = ++checkToken;
   const trial = kase();

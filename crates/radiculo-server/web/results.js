@@ -24,8 +24,8 @@ function triageIcon(level) {
   }
 }
 
-/// The care card of a triage level: colour, icon and words together. `reasons` are the
-/// assessment's triage reasons; `clinician` shows their clinical texts and sources.
+// The care card of a triage level: colour, icon and words together. `reasons` are the
+// assessment's triage reasons; `clinician` shows their clinical texts and sources.
 export function triageCard(triage, { clinician = false } = {}) {
   const level = LEVELS.includes(triage.level) ? triage.level : "routine";
   // The person reads the reasons for the level given; a clinician reads every rule that fired.
@@ -64,8 +64,8 @@ export function triageCard(triage, { clinician = false } = {}) {
   );
 }
 
-/// P(region involved) on each side from the root probabilities and the roots' territories:
-/// 1 − Π(1 − P(root, side) × coverage(root, region)).
+// P(region involved) on each side from the root probabilities and the roots' territories:
+// 1 − Π(1 − P(root, side) × coverage(root, region)).
 export function involvement(assessment, kb) {
   const shade = new Map();
   const territory = new Map(kb.root_territories.map((r) => [r.root, r.regions]));
@@ -83,7 +83,7 @@ export function involvement(assessment, kb) {
   return shade;
 }
 
-/// The dermatome picture: the body map shaded by involvement, marked regions outlined.
+// The dermatome picture: the body map shaded by involvement, marked regions outlined.
 export function dermatome(assessment, reference, outline) {
   const top = assessment.roots[0];
   const sideWord = top ? t(top.side === "left" ? "side_left" : "side_right") : "";
@@ -108,7 +108,7 @@ export function dermatome(assessment, reference, outline) {
   );
 }
 
-/// A probability bar with its words (the number is always written, never only drawn).
+// A probability bar with its words (the number is always written, never only drawn).
 function bar(name, p) {
   return h(
     "div",
@@ -118,7 +118,7 @@ function bar(name, p) {
   );
 }
 
-/// A target's name in plain words.
+// A target's name in plain words.
 function targetName(target, assessment, clinician) {
   const root = /^(L\d|S\d)\.(left|right)$/.exec(target);
   if (root) return `${root[1]} ${t(root[2] === "left" ? "side_left" : "side_right")}`;
@@ -128,7 +128,7 @@ function targetName(target, assessment, clinician) {
   return target;
 }
 
-/// The results for the person.
+// The results for the person.
 export function patientResults({ assessment, reference, evidence, outline, onShare, onRestart }) {
   const conditions = assessment.conditions.filter((c) => c.probability >= 0.05).slice(0, 4);
   const rest = assessment.conditions.filter((c) => !conditions.includes(c) && c.probability >= 0.01);
@@ -200,8 +200,8 @@ function disclaimer(assessment) {
   );
 }
 
-/// "Why we think so": the findings that moved the leading root (or, when a nerve root is
-/// unlikely, the leading condition) the most.
+// "Why we think so": the findings that moved the leading root (or, when a nerve root is
+// unlikely, the leading condition) the most.
 function whySection(assessment, reference, evidence) {
   const targets = assessment.explanation_targets.map((x) => x.target);
   const top = assessment.roots[0];
@@ -232,7 +232,7 @@ function whySection(assessment, reference, evidence) {
   );
 }
 
-/// Downloads the assessment exactly as the API gave it.
+// Downloads the assessment exactly as the API gave it.
 export function download(assessment) {
   const blob = new Blob([JSON.stringify(assessment, null, 2)], { type: "application/json" });
   const url = URL.createObjectURL(blob);
@@ -243,7 +243,7 @@ export function download(assessment) {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-/// The printable summary for a doctor.
+// The printable summary for a doctor.
 export function sharePage({ assessment, reference, kase, evidence, outline, onBack }) {
   const answer = { present: t("share_present"), absent: t("share_absent"), unknown: t("share_unknown") };
   const reported = [...evidence.entries()];
@@ -298,7 +298,7 @@ export function sharePage({ assessment, reference, kase, evidence, outline, onBa
   ];
 }
 
-/// A table with a caption, column headers and rows of cells (strings or nodes).
+// A table with a caption, column headers and rows of cells (strings or nodes).
 export function clinicianTable(columns, rows, caption, attrs = {}) {
   return h(
     "div",
@@ -308,12 +308,12 @@ export function clinicianTable(columns, rows, caption, attrs = {}) {
       { class: "table", ...attrs },
       h("caption", {}, caption),
       h("thead", {}, h("tr", {}, columns.map((c) => h("th", { scope: "col" }, c)))),
-      h("tbody", {}, rows.map((cells) => h("tr", {}, cells.map((c, i) => (i === 0 ? h("th", { scope: "row" }, c) : h("td", {}, c)))))),
+      h("tbody", {}, rows.length ? null : h("tr", {}, h("td", { colspan: columns.length }, t("clin_none"))), rows.map((cells) => h("tr", {}, cells.map((c, i) => (i === 0 ? h("th", { scope: "row" }, c) : h("td", {}, c)))))),
     ),
   );
 }
 
-/// Every table a clinician needs.
+// Every table a clinician needs.
 export function clinicianResults({ assessment, reference, outline }) {
   const finding = (id) => {
     const def = reference.byId.get(id);

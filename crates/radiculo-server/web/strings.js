@@ -90,6 +90,7 @@ export const STRINGS = {
   answer_no: "No",
   answer_unsure: "Not sure",
   answer_required: "Choose yes, no or not sure",
+  group_hint: "Answer yes, no or not sure for each one.",
   group_answer_required: "Answer each question: choose yes, no or not sure",
   why_asked: "Why we ask",
   checking: "Checking your answers…",
@@ -251,7 +252,10 @@ export function list(key) {
 }
 
 // A probability as a whole percentage ("<1%" below one half).
+// The ends are written as "<1%" and ">99%": the model is never certain.
 export function percent(p) {
   const n = Math.round(p * 100);
-  return n < 1 ? t("percent", { n: "<1" }) : t("percent", { n });
+  if (n < 1) return t("percent", { n: "<1" });
+  if (n > 99) return t("percent", { n: ">99" });
+  return t("percent", { n });
 }

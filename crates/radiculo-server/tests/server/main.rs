@@ -1,8 +1,9 @@
 //! The server's tests: handlers through `oneshot` (`handlers`), what the logs hold (`logs`),
-//! and a real socket with graceful shutdown, on SQLite and on PostgreSQL when
+//! the web pages (`web`), and a real socket with graceful shutdown, on SQLite and on PostgreSQL when
 //! `RADICULO_TEST_DATABASE_URL` is set (`e2e`).
 
 mod common;
 mod e2e;
 mod handlers;
 mod logs;
+mod web;
