@@ -9,6 +9,9 @@
 #
 # Usage: scripts/load.sh            (as root it installs wrk with apt-get when it is missing)
 # Knobs (environment): PORT=18080 DURATION=15 CONNS=32 RATE=5000 PIN=1 WARMUP=3 KEEP=0
+#   PHASES=abcd (a subset, such as PHASES=d, runs only those phases and prints their rows)
+#   BIN=target/release/radiculo (another binary, say an older build to compare with; a BIN
+#   given is used as it is, without `cargo build`)
 #
 # PIN=1 (the default, on 2+ cores) runs the server on CPU 0 and every load generator on CPU 1
 # with taskset, so the generator never steals the server's core and the numbers are for a
@@ -35,7 +38,10 @@ KEEP=${KEEP:-0}
 HOST=127.0.0.1
 BASE="http://$HOST:$PORT"
 BODY="$ROOT/examples/contract-example.json"
-BIN="$ROOT/target/release/radiculo"
+PHASES=${PHASES:-abcd}
+BUILD=1
+if [ -n "${BIN:-}" ]; then BUILD=0; else BIN="$ROOT/target/release/radiculo"; fi
+[[ "$PHASES" =~ ^[abcd]+$ ]] || { printf '[load] error: PHASES takes letters from abcd\n' >&2; exit 1; }
 LIMIT=$((DURATION + 30)) # hard wall-clock bound for any one generator run
 
 log() { printf '[load] %s\n' "$*" >&2; }
@@ -50,8 +56,11 @@ if ! command -v wrk >/dev/null 2>&1; then
 fi
 for tool in wrk gcc curl taskset; do command -v "$tool" >/dev/null || die "$tool is missing"; done
 
-log "building (cargo build --release)"
-(cd "$ROOT" && cargo build --release --quiet)
+if [ "$BUILD" = 1 ]; then
+    log "building (cargo build --release)"
+    (cd "$ROOT" && cargo build --release --quiet)
+fi
+[ -x "$BIN" ] || die "no executable at $BIN"
 
 WORK=$(mktemp -d /tmp/radiculo-load.XXXXXX)
 DB="$WORK/r.db"
@@ -364,6 +373,9 @@ if [ "$WARMUP" -gt 0 ]; then
     run_wrk "$WORK/assess.lua" /v1/assess "$WARMUP" >/dev/null
 fi
 
+phase() { [[ "$PHASES" == *"$1"* ]]; }
+HWM_A=0 HWM_B=0 HWM_C=0
+if phase a; then
 log "(a) GET /healthz, wrk -t1 -c$CONNS -d${DURATION}s"
 phase_start
 A=$(run_wrk "$WORK/get.lua" /healthz "$DURATION")
@@ -372,7 +384,9 @@ phase_end "(a)"
 CPU_A=$CPU_LAST
 log "    CPU: $CPU_A"
 HWM_A=$(hwm_kib)
+fi
 
+if phase b; then
 log "(b) POST /v1/assess, wrk -t1 -c$CONNS -d${DURATION}s"
 phase_start
 B=$(run_wrk "$WORK/assess.lua" /v1/assess "$DURATION")
@@ -381,7 +395,9 @@ phase_end "(b)"
 CPU_B=$CPU_LAST
 log "    CPU: $CPU_B"
 HWM_B=$(hwm_kib)
+fi
 
+if phase c; then
 log "(c) POST /v1/assess, open loop at $RATE req/s for ${DURATION}s"
 phase_start
 C=$(timeout -k 5 "$LIMIT" "${GEN[@]}" "$WORK/openloop" "$PORT" /v1/assess "$BODY" "$RATE" "$DURATION" "$CONNS") ||
@@ -391,7 +407,9 @@ phase_end "(c)"
 CPU_C=$CPU_LAST
 log "    CPU: $CPU_C"
 HWM_C=$(hwm_kib)
+fi
 
+if phase d; then
 log "(d) POST /v1/assessments (SQLite, Bearer key), wrk -t1 -c$CONNS -d${DURATION}s"
 ROWS_BEFORE=$(count_rows)
 phase_start
@@ -401,44 +419,69 @@ log "    $D; rows $ROWS_BEFORE -> $ROWS_AFTER"
 phase_end "(d)"
 CPU_D=$CPU_LAST
 log "    CPU: $CPU_D"
+WAL_MIB=$(mib $(( $(stat -c %s "$DB-wal" 2>/dev/null || echo 0) / 1024 )))
+fi
 HWM_D=$(hwm_kib)
 RSS_END=$(rss_kib)
 SERVER_ERRORS=$(grep -c -E ' (ERROR|WARN) ' "$WORK/server.log" || true)
 LOG_BYTES=$(stat -c %s "$WORK/server.log")
 
 # --- the table -----------------------------------------------------------------------------
-A_RPS=$(field rps "$A")
-B_RPS=$(field rps "$B")
-D_SECS=$(field duration_s "$D")
-STORED=$((ROWS_AFTER - ROWS_BEFORE))
-RATIO=$(awk -v b="$B_RPS" -v a="$A_RPS" 'BEGIN{printf "%.1f", 100*b/a}')
-STORED_PS=$(awk -v n="$STORED" -v s="$D_SECS" 'BEGIN{printf "%.0f", n/s}')
-C_P99=$(field p99_ms "$C")
-C_ANSWERED=$(field answered_rps "$C")
-C_UNANSWERED=$(field unanswered "$C")
 yes_no() { awk "BEGIN{print ($1) ? \"yes\" : \"**no**\"}"; }
-MET_B=$(yes_no "$RATIO >= 70")
-MET_C=$(yes_no "$C_P99 < 5 && $C_UNANSWERED == 0 && $C_ANSWERED >= 0.99 * $RATE")
-MET_D=$(yes_no "$STORED_PS >= 2000")
-MET_M=$(yes_no "$HWM_D < 50 * 1024")
 errs() { echo "non-2xx $(field non2xx "$1"), socket errors $(field sockerr "$1")"; }
+ROWS=()
+CPUS=()
+if phase a; then
+    A_RPS=$(field rps "$A")
+    ROWS+=("| (a) GET /healthz, full throughput | $(printf '%.0f' "$A_RPS") req/s ($(errs "$A")) | p50 $(field p50_ms "$A") ms, p99 $(field p99_ms "$A") ms | | |")
+    CPUS+=("(a) $CPU_A")
+fi
+if phase b; then
+    B_RPS=$(field rps "$B")
+    if phase a; then
+        RATIO=$(awk -v b="$B_RPS" -v a="$A_RPS" 'BEGIN{printf "%.1f", 100*b/a}')
+        B_VS="= $RATIO% of /healthz "
+        MET_B=$(yes_no "$RATIO >= 70")
+    else
+        B_VS=""
+        MET_B="(needs phase a)"
+    fi
+    ROWS+=("| (b) POST /v1/assess, full throughput | $(printf '%.0f' "$B_RPS") req/s ${B_VS}($(errs "$B")) | p50 $(field p50_ms "$B") ms, p99 $(field p99_ms "$B") ms | >= 70% of /healthz | $MET_B |")
+    CPUS+=("(b) $CPU_B")
+fi
+if phase c; then
+    C_P99=$(field p99_ms "$C")
+    C_ANSWERED=$(field answered_rps "$C")
+    C_UNANSWERED=$(field unanswered "$C")
+    MET_C=$(yes_no "$C_P99 < 5 && $C_UNANSWERED == 0 && $C_ANSWERED >= 0.99 * $RATE")
+    ROWS+=("| (c) POST /v1/assess, open loop at $RATE req/s | $C_ANSWERED answered/s, $(field ok "$C") ok, $(field bad "$C") bad, $C_UNANSWERED unanswered | p50 $(field p50_ms "$C") ms, p99 $C_P99 ms, p99.9 $(field p999_ms "$C") ms, max $(field max_ms "$C") ms | p99 < 5 ms | $MET_C |")
+    CPUS+=("(c) $CPU_C")
+fi
+if phase d; then
+    D_SECS=$(field duration_s "$D")
+    STORED=$((ROWS_AFTER - ROWS_BEFORE))
+    STORED_PS=$(awk -v n="$STORED" -v s="$D_SECS" 'BEGIN{printf "%.0f", n/s}')
+    MET_D=$(yes_no "$STORED_PS >= 2000")
+    ROWS+=("| (d) POST /v1/assessments, SQLite | $STORED rows in $D_SECS s = $STORED_PS rows/s ($(printf '%.0f' "$(field rps "$D")") req/s; $(errs "$D"); log file after: $WAL_MIB MiB) | p50 $(field p50_ms "$D") ms, p99 $(field p99_ms "$D") ms | >= 2,000 rows/s | $MET_D |")
+    CPUS+=("(d) $CPU_D")
+fi
+MET_M=$(yes_no "$HWM_D < 50 * 1024")
+ROWS+=("| Peak RSS (VmHWM) | $(mib "$HWM_D") MiB (after a: $(mib "$HWM_A"), b: $(mib "$HWM_B"), c: $(mib "$HWM_C"); RSS at end $(mib "$RSS_END")) | | < 50 MiB | $MET_M |")
+LOADAVG_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
 cat <<EOF
 
 ## radiculo serve under load
 
 $(nproc) CPUs, $(lscpu | sed -n 's/^Model name:[[:space:]]*//p'); $PINNING; loopback $HOST:$PORT;
-wrk $(wrk --version 2>&1 | head -n1 | awk '{print $2}'), -t1 -c$CONNS, ${DURATION}s per phase; load average before: $LOADAVG_BEFORE, CPU busy before: ${BUSY_BEFORE}%.
+wrk $(wrk --version 2>&1 | head -n1 | awk '{print $2}'), -t1 -c$CONNS, ${DURATION}s per phase; phases $PHASES; binary $BIN;
+load average before: $LOADAVG_BEFORE, after: $LOADAVG_AFTER; CPU busy before: ${BUSY_BEFORE}%.
 
 | Phase | Result | Latency | Target | Met |
 |---|---|---|---|---|
-| (a) GET /healthz, full throughput | $(printf '%.0f' "$A_RPS") req/s ($(errs "$A")) | p50 $(field p50_ms "$A") ms, p99 $(field p99_ms "$A") ms | | |
-| (b) POST /v1/assess, full throughput | $(printf '%.0f' "$B_RPS") req/s = $RATIO% of /healthz ($(errs "$B")) | p50 $(field p50_ms "$B") ms, p99 $(field p99_ms "$B") ms | >= 70% of /healthz | $MET_B |
-| (c) POST /v1/assess, open loop at $RATE req/s | $(field answered_rps "$C") answered/s, $(field ok "$C") ok, $(field bad "$C") bad, $C_UNANSWERED unanswered | p50 $(field p50_ms "$C") ms, p99 $C_P99 ms, p99.9 $(field p999_ms "$C") ms, max $(field max_ms "$C") ms | p99 < 5 ms | $MET_C |
-| (d) POST /v1/assessments, SQLite | $STORED rows in $D_SECS s = $STORED_PS rows/s ($(printf '%.0f' "$(field rps "$D")") req/s; $(errs "$D")) | p50 $(field p50_ms "$D") ms, p99 $(field p99_ms "$D") ms | >= 2,000 rows/s | $MET_D |
-| Peak RSS (VmHWM) | $(mib "$HWM_D") MiB (after a: $(mib "$HWM_A"), b: $(mib "$HWM_B"), c: $(mib "$HWM_C"); RSS at end $(mib "$RSS_END")) | | < 50 MiB | $MET_M |
+$(printf '%s\n' "${ROWS[@]}")
 
-CPU during each phase (% of one CPU): (a) $CPU_A; (b) $CPU_B; (c) $CPU_C; (d) $CPU_D.
+CPU during each phase (% of one CPU): $(printf '%s; ' "${CPUS[@]}" | sed 's/; $//').
 ${SHARED:+**Other processes used more than 10% of a CPU during $SHARED: those numbers are too low; rerun on a quiet machine.**
 }Server log (RADICULO_LOG=${RADICULO_LOG:-info}): $LOG_BYTES bytes, $SERVER_ERRORS WARN/ERROR lines.
 EOF

@@ -595,3 +595,239 @@ async fn clones_share_the_pool_and_write_concurrently() {
         store.close().await;
     }
 }
+
+// Group commit (SQLite's writer task)
+// ---------------------------------------------------------------------------------------------
+
+/// A record of its own for writer `task`, insert `n`: distinct text in every field that varies.
+fn distinct(task: usize, n: usize) -> (String, String) {
+    let case = format!(r#"{{"task":{task},"n":{n},"note":"é {task}/{n}"}}"#);
+    let assessment = format!(r#"{{"x":"{}","task":{task},"n":{n}}}"#, "z".repeat(n * 97));
+    (case, assessment)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_concurrent_inserts_are_all_stored_exactly() {
+    for db in databases() {
+        let store = db.open().await;
+        let mine = tenant("group");
+        let tasks: Vec<_> = (0..16)
+            .map(|task| {
+                let store = store.clone();
+                let mine = mine.clone();
+                tokio::spawn(async move {
+                    let mut stored = Vec::new();
+                    for n in 0..25 {
+                        let (case, assessment) = distinct(task, n);
+                        let record = store
+                            .insert_assessment(&mine, NOW, KB, case.clone(), assessment.clone())
+                            .await
+                            .unwrap();
+                        assert_eq!(
+                            (&record.case_json, &record.assessment_json),
+                            (&case, &assessment)
+                        );
+                        stored.push(record);
+                    }
+                    stored
+                })
+            })
+            .collect();
+        let mut stored = Vec::new();
+        for task in tasks {
+            stored.extend(task.await.unwrap());
+        }
+        assert_eq!(stored.len(), 400);
+        for record in &stored {
+            assert_eq!(
+                store
+                    .get_assessment(&mine, &record.id)
+                    .await
+                    .unwrap()
+                    .as_ref(),
+                Some(record),
+                "{:?}",
+                db.backend
+            );
+        }
+        let mut listed = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = store
+                .list_assessments(&mine, 100, cursor.as_deref())
+                .await
+                .unwrap();
+            listed.extend(page.items);
+            match page.next {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+        assert_eq!(listed.len(), 400, "{:?}", db.backend);
+        store.close().await;
+    }
+}
+
+/// Holds SQLite's write lock on a connection of its own (not the store's) until dropped or
+/// released, so that the store's writer waits at BEGIN and inserts pile up behind it.
+struct WriteLock(sqlx::AnyConnection);
+
+impl WriteLock {
+    async fn take(db: &TestDb) -> WriteLock {
+        use sqlx::Connection as _;
+        sqlx::any::install_default_drivers();
+        let mut conn = sqlx::AnyConnection::connect(&db.url).await.unwrap();
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        WriteLock(conn)
+    }
+
+    async fn release(mut self) {
+        use sqlx::Connection as _;
+        sqlx::query("COMMIT").execute(&mut self.0).await.unwrap();
+        self.0.close().await.unwrap();
+    }
+}
+
+/// Lets every task spawned so far run until it waits (here: for its insert to be answered).
+/// The runtime has one thread, so a task that yields goes behind all of them.
+async fn let_spawned_tasks_run() {
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+}
+
+#[tokio::test]
+async fn a_record_that_fails_does_not_fail_the_others_in_its_batch() {
+    let db = TestDb::sqlite();
+    let store = db.open().await;
+    // A record whose case is `"poison"` cannot be stored.
+    let raw = db.raw().await;
+    sqlx::query(
+        "CREATE TRIGGER poison BEFORE INSERT ON assessments WHEN NEW.case_json = '\"poison\"' \
+         BEGIN SELECT RAISE(ABORT, 'poisoned record'); END",
+    )
+    .execute(&raw)
+    .await
+    .unwrap();
+    raw.close().await;
+
+    let lock = WriteLock::take(&db).await;
+    let inserts: Vec<_> = (0..12)
+        .map(|n| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let case = if n == 5 {
+                    "\"poison\"".to_owned()
+                } else {
+                    format!("{{\"n\":{n}}}")
+                };
+                (n, store.insert_assessment("t", NOW, KB, case, "{}").await)
+            })
+        })
+        .collect();
+    // Every insert is queued behind the held lock, so most of them make one batch.
+    let_spawned_tasks_run().await;
+    lock.release().await;
+
+    let mut stored = Vec::new();
+    for insert in inserts {
+        let (n, result) = insert.await.unwrap();
+        if n == 5 {
+            let Err(StoreError::Database(message)) = result else {
+                panic!("the poisoned record was stored: {result:?}");
+            };
+            assert!(message.starts_with("insert assessment:"), "{message}");
+        } else {
+            let record =
+                result.unwrap_or_else(|e| panic!("record {n} failed with the poison: {e}"));
+            assert_eq!(record.case_json, format!("{{\"n\":{n}}}"));
+            stored.push(record);
+        }
+    }
+    assert_eq!(stored.len(), 11);
+    for record in &stored {
+        assert_eq!(
+            store
+                .get_assessment("t", &record.id)
+                .await
+                .unwrap()
+                .as_ref(),
+            Some(record)
+        );
+    }
+    let page = store.list_assessments("t", 100, None).await.unwrap();
+    assert_eq!(page.items.len(), 11);
+    store.close().await;
+}
+
+#[tokio::test]
+async fn close_writes_the_inserts_already_queued() {
+    let db = TestDb::sqlite();
+    let store = db.open().await;
+    let lock = WriteLock::take(&db).await;
+    let inserts: Vec<_> = (0..40)
+        .map(|n| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let (case, assessment) = distinct(0, n);
+                let record = store
+                    .insert_assessment("t", NOW, KB, case.clone(), assessment.clone())
+                    .await;
+                (case, assessment, record)
+            })
+        })
+        .collect();
+    let_spawned_tasks_run().await;
+    // Closing now: every insert is queued, none is written (the lock is held).
+    let closing = tokio::spawn({
+        let store = store.clone();
+        async move { store.close().await }
+    });
+    let_spawned_tasks_run().await;
+    lock.release().await;
+    closing.await.unwrap();
+
+    let mut stored = Vec::new();
+    for insert in inserts {
+        let (case, assessment, record) = insert.await.unwrap();
+        let record = record.expect("a queued insert is written before close returns");
+        assert_eq!(
+            (&record.case_json, &record.assessment_json),
+            (&case, &assessment)
+        );
+        stored.push(record);
+    }
+    // Inserts after close are refused, not lost in a queue no one reads.
+    assert!(matches!(
+        store.insert_assessment("t", NOW, KB, "{}", "{}").await,
+        Err(StoreError::Database(_))
+    ));
+    // A clean close leaves the log empty: everything is in the database file.
+    let wal = db.dir.as_ref().unwrap().path().join("radiculo.db-wal");
+    assert!(std::fs::metadata(&wal).map_or(true, |m| m.len() == 0));
+
+    let store = db.open().await;
+    for record in &stored {
+        assert_eq!(
+            store
+                .get_assessment("t", &record.id)
+                .await
+                .unwrap()
+                .as_ref(),
+            Some(record)
+        );
+    }
+    assert_eq!(
+        store
+            .list_assessments("t", 100, None)
+            .await
+            .unwrap()
+            .items
+            .len(),
+        40
+    );
+    store.close().await;
+}

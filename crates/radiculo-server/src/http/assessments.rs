@@ -116,14 +116,16 @@ async fn create(
     body: CaseBody,
 ) -> Result<Response, Error> {
     let assessment = state.engine.assess(&body.case, Options::default());
-    let assessment_json = serde_json::to_string(&radiculo_contract::to_json(
+    // Serialized once, as raw JSON: the same text is stored and embedded in the answer, with
+    // no second parse (a stored record read back is checked in `Record::of` instead).
+    let assessment_json = serde_json::value::to_raw_value(&radiculo_contract::to_json(
         &state.engine,
         &body.case,
         &assessment,
     ))
     .map_err(|e| Error::Internal(e.to_string()))?;
     let case_json =
-        serde_json::to_string(&body.value).map_err(|e| Error::Internal(e.to_string()))?;
+        serde_json::value::to_raw_value(&body.value).map_err(|e| Error::Internal(e.to_string()))?;
     let created_at = now();
     let stored = state
         .store
@@ -131,14 +133,21 @@ async fn create(
             &caller.tenant,
             &created_at,
             &state.engine.kb().version,
-            &case_json,
-            &assessment_json,
+            case_json.get(),
+            assessment_json.get(),
         )
         .await?;
     state.metrics.record_stored();
     let location = HeaderValue::try_from(format!("/v1/assessments/{}", stored.id))
         .map_err(|e| Error::Internal(e.to_string()))?;
-    let mut response = super::json(StatusCode::CREATED, &Record::of(&stored)?)?;
+    let record = Record {
+        id: &stored.id,
+        created_at: &stored.created_at,
+        kb_version: &stored.kb_version,
+        case: &case_json,
+        assessment: &assessment_json,
+    };
+    let mut response = super::json(StatusCode::CREATED, &record)?;
     response.headers_mut().insert(header::LOCATION, location);
     Ok(response)
 }

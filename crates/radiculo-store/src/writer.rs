@@ -1,0 +1,371 @@
+//! SQLite's one writer of assessments: group commit, and checkpoints off the request path.
+//!
+//! SQLite lets one connection write at a time, and with `synchronous = FULL` each commit waits
+//! for an fsync of the log. Storing each record in a transaction of its own from a pool of
+//! connections therefore makes the connections queue on the write lock and pays one fsync per
+//! record. Instead one task owns one connection and does every insert of an assessment: it takes
+//! whatever inserts are queued (at most [`MAX_BATCH`]), writes them in one transaction, and
+//! answers each caller only after COMMIT has returned, that is, after the fsync. An acknowledged
+//! record is exactly as durable as before; only the fsync is shared. Nothing waits on a timer to
+//! fill a batch: a lone insert is written at once, and inserts that arrive during a commit form
+//! the next batch.
+//!
+//! A record that fails (a constraint, say) fails its whole transaction, so the batch is rolled
+//! back and each of its records is retried in a transaction of its own: one bad record never
+//! fails the others.
+//!
+//! Checkpoints (copying the log back into the database file, with an fsync of that file) would
+//! otherwise run inside whichever commit crosses SQLite's threshold, in the middle of a request.
+//! Every connection has `wal_autocheckpoint = 0`, and a second task runs a passive checkpoint on
+//! a connection of its own every [`CHECKPOINT_INTERVAL`]. A passive checkpoint never blocks the
+//! writer or a reader. Copying is not enough, though: SQLite starts the log again from its
+//! beginning only when a write transaction begins with every page of the log copied, and under
+//! a steady stream of writes the writer always appends more while a checkpoint runs, so the log
+//! would grow for as long as the writes go on (a GB in 15 s of load). So the checkpointer
+//! repeats its checkpoint, each round copying what was appended during the last one, until a
+//! round finds little new; then it asks the writer to copy that little itself between two
+//! batches, where no write can race it, and the next batch restarts the log.
+//!
+//! [`Writer::close`] stops taking inserts, writes those already queued, stops the checkpoints,
+//! then checkpoints and truncates the log and closes both connections.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use sqlx::{AnyConnection, Connection as _};
+use tokio::sync::{mpsc, oneshot, watch};
+
+use crate::sql_error::during;
+use crate::{StoreError, StoredAssessment};
+
+/// The most records written in one transaction. Large enough that the fsync is shared widely
+/// under load, small enough that a transaction (at about 26 KB a record) stays a few MB.
+const MAX_BATCH: usize = 64;
+
+/// How many inserts may wait for the writer. Beyond that a caller waits to enqueue, which
+/// pushes back on the requests instead of growing memory.
+const QUEUE: usize = 1024;
+
+/// How often the log is checkpointed in the background.
+const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
+
+/// When fewer log pages than this were appended while a background checkpoint ran, the writer
+/// copies the rest itself between two batches: a few MB at most (pages are 4 KB), and it lets
+/// the log restart from its beginning.
+const CATCH_UP_PAGES: i64 = 1024;
+
+/// The most checkpoints in a row before waiting for the next tick: rounds shrink as long as
+/// copying is faster than writing, and when it is not, the next tick tries again.
+const MAX_ROUNDS: usize = 8;
+
+const INSERT: &str = "INSERT INTO assessments \
+                      (id, tenant, created_at, kb_version, case_json, assessment_json) \
+                      VALUES ($1, $2, $3, $4, $5, $6)";
+
+/// Where the writer answers: the record as stored, or why it was not.
+type Reply = oneshot::Sender<Result<StoredAssessment, StoreError>>;
+
+enum Command {
+    Insert(StoredAssessment, Reply),
+    Close,
+}
+
+/// The handle on the writer task. Cloning is cheap; every clone feeds the same queue.
+#[derive(Clone)]
+pub(crate) struct Writer {
+    commands: mpsc::Sender<Command>,
+    /// Its sender is held by the writer task and dropped when the task has finished.
+    finished: watch::Receiver<()>,
+}
+
+impl Writer {
+    /// Opens the writer's and the checkpointer's connections to the SQLite database at `url`
+    /// (set up as every connection is) and starts both tasks on the current Tokio runtime.
+    pub(crate) async fn start(url: String) -> Result<Writer, StoreError> {
+        let writer_conn = crate::connect_sqlite(&url)
+            .await
+            .map_err(during("open SQLite database"))?;
+        let checkpoint_conn = crate::connect_sqlite(&url)
+            .await
+            .map_err(during("open SQLite database"))?;
+        let (commands, queue) = mpsc::channel(QUEUE);
+        let (done, finished) = watch::channel(());
+        let (stop_checkpoints, stop) = watch::channel(());
+        let catch_up = Arc::new(AtomicBool::new(false));
+        let checkpointer = tokio::spawn(checkpoint_loop(
+            url.clone(),
+            checkpoint_conn,
+            stop,
+            Arc::clone(&catch_up),
+        ));
+        tokio::spawn(async move {
+            write_loop(&url, Some(writer_conn), queue, &catch_up).await;
+            drop(stop_checkpoints);
+            // The checkpointer ends at once when told; a panic in it is nothing to wait for.
+            let _ = checkpointer.await;
+            drop(done);
+        });
+        Ok(Writer { commands, finished })
+    }
+
+    /// Stores `record` and returns it once its transaction has committed (and been synced).
+    pub(crate) async fn insert(
+        &self,
+        record: StoredAssessment,
+    ) -> Result<StoredAssessment, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.commands
+            .send(Command::Insert(record, reply))
+            .await
+            .map_err(|_| closed())?;
+        // A dropped reply means the writer stopped without writing the record.
+        answer.await.map_err(|_| closed())?
+    }
+
+    /// Writes what is queued, refuses further inserts and waits until the log is checkpointed
+    /// and the writer's connections are closed. Calling it again just waits.
+    pub(crate) async fn close(&self) {
+        // A failed send means the writer is already closing or gone.
+        let _ = self.commands.send(Command::Close).await;
+        let mut finished = self.finished.clone();
+        // `changed` fails once the task has dropped its sender, that is, when it has finished.
+        while finished.changed().await.is_ok() {}
+    }
+}
+
+fn closed() -> StoreError {
+    during("insert assessment")(sqlx::Error::PoolClosed)
+}
+
+/// Opens a SQLite connection set up like every other (see the crate documentation).
+async fn reopen(url: &str) -> Result<AnyConnection, sqlx::Error> {
+    crate::connect_sqlite(url).await
+}
+
+async fn write_loop(
+    url: &str,
+    mut conn: Option<AnyConnection>,
+    mut queue: mpsc::Receiver<Command>,
+    catch_up: &AtomicBool,
+) {
+    let mut batch: Vec<(StoredAssessment, Reply)> = Vec::with_capacity(MAX_BATCH);
+    while let Some(first) = queue.recv().await {
+        let mut next = Some(first);
+        while let Some(command) = next.take() {
+            match command {
+                Command::Insert(record, reply) => batch.push((record, reply)),
+                // Refuse new commands; the ones already queued are still received and written.
+                Command::Close => queue.close(),
+            }
+            if batch.len() < MAX_BATCH {
+                next = queue.try_recv().ok();
+            }
+        }
+        if catch_up.swap(false, Ordering::Relaxed)
+            && let Some(conn) = conn.as_mut()
+        {
+            // Best effort: what this leaves is copied by the next background checkpoint.
+            let _ = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .fetch_all(&mut *conn)
+                .await;
+        }
+        write_batch(url, &mut conn, &mut batch).await;
+    }
+    if let Some(mut conn) = conn {
+        // Empty the log into the database file, so that a cleanly closed database is one file.
+        // Best effort: the last connection to close checkpoints again in any case.
+        let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .fetch_all(&mut conn)
+            .await;
+        let _ = conn.close().await;
+    }
+}
+
+/// Writes `batch` (leaving it empty) and answers every caller in it.
+async fn write_batch(
+    url: &str,
+    conn: &mut Option<AnyConnection>,
+    batch: &mut Vec<(StoredAssessment, Reply)>,
+) {
+    // A caller that has gone (its request timed out or was dropped) was told nothing, and an
+    // unacknowledged record may or may not be stored: it is not written.
+    batch.retain(|(_, reply)| !reply.is_closed());
+    if batch.is_empty() {
+        return;
+    }
+    let connection = match conn {
+        Some(connection) => connection,
+        None => match reopen(url).await {
+            Ok(connection) => conn.insert(connection),
+            Err(error) => {
+                fail_all(batch, &during("open SQLite database")(error));
+                return;
+            }
+        },
+    };
+    let outcome = insert_all(connection, batch.iter().map(|(record, _)| record)).await;
+    match outcome {
+        Ok(()) => {
+            for (record, reply) in batch.drain(..) {
+                let _ = reply.send(Ok(record));
+            }
+        }
+        Err(Failure::Insert(_)) if batch.len() > 1 => {
+            // Nothing of the batch was committed. Each record alone, so that one that cannot be
+            // stored fails alone.
+            let mut broken = None;
+            for (record, reply) in batch.drain(..) {
+                if let Some(error) = &broken {
+                    // The connection failed under an earlier record: the rest get its error.
+                    let _ = reply.send(Err(StoreError::clone(error)));
+                    continue;
+                }
+                let result = insert_all(connection, std::iter::once(&record)).await;
+                let result = match result {
+                    Ok(()) => Ok(record),
+                    Err(failure) => {
+                        let breaks = failure.breaks_connection();
+                        let error = failure.into_error();
+                        if breaks {
+                            broken = Some(error.clone());
+                        }
+                        Err(error)
+                    }
+                };
+                let _ = reply.send(result);
+            }
+            if broken.is_some() {
+                *conn = None;
+            }
+        }
+        Err(failure) => {
+            let broken = failure.breaks_connection();
+            fail_all(batch, &failure.into_error());
+            if broken {
+                // Opened again for the next batch.
+                *conn = None;
+            }
+        }
+    }
+}
+
+fn fail_all(batch: &mut Vec<(StoredAssessment, Reply)>, error: &StoreError) {
+    for (_, reply) in batch.drain(..) {
+        let _ = reply.send(Err(error.clone()));
+    }
+}
+
+/// Which step of a transaction failed, and how.
+enum Failure {
+    /// BEGIN or COMMIT: the records are not stored (or, after a failed COMMIT, not known to
+    /// be).
+    Transaction(sqlx::Error),
+    /// An INSERT: the transaction was rolled back.
+    Insert(sqlx::Error),
+}
+
+impl Failure {
+    /// Whether the connection is no longer to be trusted (rather than the statement failed).
+    fn breaks_connection(&self) -> bool {
+        let (Failure::Transaction(error) | Failure::Insert(error)) = self;
+        matches!(
+            error,
+            sqlx::Error::Io(_) | sqlx::Error::Protocol(_) | sqlx::Error::WorkerCrashed
+        )
+    }
+
+    fn into_error(self) -> StoreError {
+        let (Failure::Transaction(error) | Failure::Insert(error)) = self;
+        during("insert assessment")(error)
+    }
+}
+
+/// Inserts `records` in one transaction: all are committed, or none is.
+async fn insert_all<'a>(
+    conn: &mut AnyConnection,
+    records: impl Iterator<Item = &'a StoredAssessment>,
+) -> Result<(), Failure> {
+    // IMMEDIATE takes the write lock at BEGIN, so the transaction cannot fail part-way because
+    // another connection (a delete, a new key) wrote first; it waits for it instead.
+    let mut tx = conn
+        .begin_with("BEGIN IMMEDIATE")
+        .await
+        .map_err(Failure::Transaction)?;
+    for record in records {
+        let inserted = sqlx::query(INSERT)
+            .bind(record.id.as_str())
+            .bind(record.tenant.as_str())
+            .bind(record.created_at.as_str())
+            .bind(record.kb_version.as_str())
+            .bind(record.case_json.as_str())
+            .bind(record.assessment_json.as_str())
+            .execute(&mut *tx)
+            .await;
+        if let Err(error) = inserted {
+            // Explicitly, rather than on drop, which only schedules the rollback.
+            let _ = tx.rollback().await;
+            return Err(Failure::Insert(error));
+        }
+    }
+    tx.commit().await.map_err(Failure::Transaction)
+}
+
+/// Runs a passive checkpoint every [`CHECKPOINT_INTERVAL`] until `stop` changes or its sender
+/// is dropped.
+async fn checkpoint_loop(
+    url: String,
+    conn: AnyConnection,
+    mut stop: watch::Receiver<()>,
+    catch_up: Arc<AtomicBool>,
+) {
+    let mut conn = Some(conn);
+    let mut ticks = tokio::time::interval(CHECKPOINT_INTERVAL);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticks.tick() => {}
+            _ = stop.changed() => break,
+        }
+        if conn.is_none() {
+            conn = reopen(&url).await.ok();
+        }
+        let Some(connection) = conn.as_mut() else {
+            continue;
+        };
+        // Pages in the log after the previous round, to tell how many were appended since.
+        let mut last_log = None;
+        for _ in 0..MAX_ROUNDS {
+            // (busy, pages in the log, pages copied). A checkpoint that fails or stops short is
+            // retried later; SQLite's own checks make a lost one harmless.
+            let result: Result<(i64, i64, i64), sqlx::Error> =
+                sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
+                    .fetch_one(&mut *connection)
+                    .await;
+            match result {
+                // An empty log: nothing to do until the next tick.
+                Ok((_, log, _)) if log <= 0 => break,
+                Ok((_, log, copied)) => {
+                    let appended = match last_log {
+                        // A smaller log than last round's: it restarted, and all of it is new.
+                        Some(last) if log >= last => log - last,
+                        _ => log,
+                    };
+                    if copied >= log && appended < CATCH_UP_PAGES {
+                        catch_up.store(true, Ordering::Relaxed);
+                        break;
+                    }
+                    last_log = Some(log);
+                }
+                Err(sqlx::Error::Io(_) | sqlx::Error::Protocol(_) | sqlx::Error::WorkerCrashed) => {
+                    conn = None;
+                    break;
+                }
+                Err(_) => break,
+            }
+        }
+    }
+    if let Some(conn) = conn {
+        let _ = conn.close().await;
+    }
+}
