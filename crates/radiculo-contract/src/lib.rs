@@ -6,15 +6,16 @@
 //! out-of-range number is an error. This crate does no IO; callers hand it bytes or values.
 #![deny(missing_docs)]
 
-mod compact;
+mod fast;
 mod output;
+mod write;
 
 use radiculo_engine::{Case, Engine, Mode, Sex};
 use radiculo_kb::{Vocabulary, contract, vocab::SYMPTOM_KINDS};
 use serde_json::{Map, Value};
 
-pub use compact::{CompactAssessmentJson, to_compact_json};
 pub use output::{AssessmentJson, to_json};
+pub use write::{Form, write_json};
 
 /// The contract's name of an explanation target: `L5.left`, a condition id, or a mechanism.
 pub(crate) fn target_name(kb: &radiculo_kb::Kb, t: &radiculo_engine::ExplanationTarget) -> String {
@@ -67,6 +68,9 @@ impl ContractError {
 
 /// Parses a case from JSON text.
 pub fn parse_case(engine: &Engine, text: &str) -> Result<Case, ContractError> {
+    if let Some(case) = fast::parse(engine, text) {
+        return Ok(case);
+    }
     let value: Value =
         serde_json::from_str(text).map_err(|e| ContractError::Json(e.to_string()))?;
     case_from_value(engine, &value)

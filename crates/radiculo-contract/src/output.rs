@@ -130,7 +130,7 @@ fn level(l: TriageLevel) -> &'static str {
     l.as_str()
 }
 
-fn sigmoid(log_odds: f64) -> f64 {
+pub(crate) fn sigmoid(log_odds: f64) -> f64 {
     1.0 / (1.0 + (-log_odds).exp())
 }
 

@@ -1,20 +1,32 @@
 //! `radiculo batch`: one assessment per input line, in order, on every core.
 //!
-//! Lines are read in chunks; each chunk is split across worker threads, and the results are
-//! written in input order before the next chunk is read, so memory stays bounded whatever the
-//! file size. A bad line becomes `{"id": …, "error": …}` and the run goes on.
+//! A pipeline of scoped threads: this thread reads the input into chunks of lines, the workers
+//! assess whole chunks, and a writer thread puts their output back in input order. A fixed set
+//! of chunks circulates (reader, worker, writer, reader again), each keeping its input and
+//! output buffers, so memory stays bounded whatever the file size and nothing is allocated per
+//! line for reading or writing; reading and writing overlap with the assessing. A bad line
+//! becomes `{"id": …, "error": …}` and the run goes on.
 
+use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter, IsTerminal, Write};
+use std::io::{BufRead, BufReader, IsTerminal, Write};
+use std::ops::Range;
 use std::path::Path;
+use std::sync::{Mutex, mpsc};
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
-use radiculo_contract::ContractError;
+use radiculo_contract::{ContractError, Form};
 use radiculo_engine::{Engine, Options};
 use serde_json::Value;
 
-const CHUNK_LINES: usize = 8192;
+/// Lines per chunk: enough that passing a chunk between threads costs nothing next to
+/// assessing it (a few milliseconds), few enough that a chunk's full output (about 25 KB a
+/// line) stays a few megabytes.
+const CHUNK_LINES: usize = 256;
+
+/// Chunks in circulation per worker: one being assessed, one read ahead, one being written.
+const CHUNKS_PER_WORKER: usize = 3;
 
 /// Counts for the closing line.
 pub struct Summary {
@@ -31,6 +43,20 @@ pub struct Shape {
     pub compact: bool,
 }
 
+/// Consecutive input lines and, once assessed, their output.
+#[derive(Default)]
+struct Chunk {
+    /// Position in the input, to write chunks in order.
+    seq: u64,
+    /// The lines' bytes, one after another.
+    input: Vec<u8>,
+    /// Each non-blank line: its range in `input` and its line number (from 1).
+    lines: Vec<(Range<usize>, usize)>,
+    /// One JSON line per input line.
+    output: Vec<u8>,
+    rejected: u64,
+}
+
 pub fn run(
     engine: &Engine,
     input: &Path,
@@ -38,18 +64,19 @@ pub fn run(
     shape: Shape,
     threads: Option<usize>,
 ) -> anyhow::Result<Summary> {
+    // Large buffers: the input is read in big sequential reads, and a chunk's output goes to
+    // the file in one write.
     let reader: Box<dyn BufRead> = if input.as_os_str() == "-" {
-        Box::new(BufReader::new(std::io::stdin()))
+        Box::new(BufReader::with_capacity(1 << 20, std::io::stdin()))
     } else {
-        Box::new(BufReader::new(
+        Box::new(BufReader::with_capacity(
+            1 << 20,
             File::open(input).with_context(|| format!("opening {}", input.display()))?,
         ))
     };
-    let mut writer: Box<dyn Write> = match output {
-        Some(p) => Box::new(BufWriter::new(
-            File::create(p).with_context(|| format!("creating {}", p.display()))?,
-        )),
-        None => Box::new(BufWriter::new(std::io::stdout().lock())),
+    let writer: Box<dyn Write + Send> = match output {
+        Some(p) => Box::new(File::create(p).with_context(|| format!("creating {}", p.display()))?),
+        None => Box::new(std::io::stdout()),
     };
     let threads = threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
@@ -64,111 +91,194 @@ pub fn run(
     } else {
         None
     };
-    let mut summary = Summary {
-        assessed: 0,
-        rejected: 0,
-    };
-    let mut lines = reader.lines();
+
+    let (free_tx, free_rx) = mpsc::channel::<Chunk>();
+    let (work_tx, work_rx) = mpsc::channel::<Chunk>();
+    let (done_tx, done_rx) = mpsc::channel::<Chunk>();
+    for _ in 0..threads * CHUNKS_PER_WORKER {
+        free_tx
+            .send(Chunk::default())
+            .expect("the receiver is here");
+    }
+    // Workers take chunks one at a time from the shared queue (a std `Mutex` around the
+    // receiver: it is held only while taking a chunk).
+    let work_rx = Mutex::new(work_rx);
+
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            let (work_rx, done_tx) = (&work_rx, done_tx.clone());
+            s.spawn(move || {
+                loop {
+                    let next = work_rx.lock().map(|rx| rx.recv());
+                    let Ok(Ok(mut chunk)) = next else { break };
+                    assess_chunk(engine, &mut chunk, shape);
+                    if done_tx.send(chunk).is_err() {
+                        break; // The writer stopped on an error; it reports it.
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        let writing = s.spawn(move || write_in_order(writer, done_rx, free_tx, progress));
+        let reading = read_chunks(reader, &free_rx, &work_tx);
+        // No more work: the workers finish what they have and stop, then the writer.
+        drop(work_tx);
+        let written = writing.join().expect("the batch writer panicked");
+        let lines = reading?;
+        let rejected = written?;
+        Ok(Summary {
+            assessed: lines - rejected,
+            rejected,
+        })
+    })
+}
+
+/// Reads the input into chunks taken from `free`, sending each full one to `work`. Returns the
+/// number of non-blank lines.
+fn read_chunks(
+    mut reader: Box<dyn BufRead>,
+    free: &mpsc::Receiver<Chunk>,
+    work: &mpsc::Sender<Chunk>,
+) -> anyhow::Result<u64> {
     let mut line_no = 0usize;
+    let mut total = 0u64;
+    let mut seq = 0;
     loop {
-        let mut chunk: Vec<(usize, String)> = Vec::with_capacity(CHUNK_LINES);
-        for line in lines.by_ref() {
+        // Only fails once the writer has stopped (on a write error, which it reports).
+        let Ok(mut chunk) = free.recv() else {
+            return Ok(total);
+        };
+        chunk.seq = seq;
+        seq += 1;
+        chunk.input.clear();
+        chunk.lines.clear();
+        while chunk.lines.len() < CHUNK_LINES {
+            let start = chunk.input.len();
             line_no += 1;
-            let line = line.with_context(|| format!("reading line {line_no}"))?;
-            if line.trim().is_empty() {
-                continue;
-            }
-            chunk.push((line_no, line));
-            if chunk.len() == CHUNK_LINES {
+            let n = reader
+                .read_until(b'\n', &mut chunk.input)
+                .with_context(|| format!("reading line {line_no}"))?;
+            if n == 0 {
                 break;
             }
+            // As `BufRead::lines`: without the newline and a carriage return before it.
+            let mut end = chunk.input.len();
+            if chunk.input[start..end].ends_with(b"\n") {
+                end -= 1;
+                if chunk.input[start..end].ends_with(b"\r") {
+                    end -= 1;
+                }
+            }
+            if !chunk.input[start..end].trim_ascii().is_empty() {
+                chunk.lines.push((start..end, line_no));
+            }
         }
-        if chunk.is_empty() {
-            break;
+        if chunk.lines.is_empty() {
+            return Ok(total);
         }
-        let per = chunk.len().div_ceil(threads);
-        let outputs: Vec<(Vec<u8>, u64)> = std::thread::scope(|s| {
-            let handles: Vec<_> = chunk
-                .chunks(per)
-                .map(|part| s.spawn(move || assess_lines(engine, part, shape)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("a batch worker panicked"))
-                .collect()
-        });
-        for (bytes, rejected) in outputs {
-            writer.write_all(&bytes)?;
-            summary.rejected += rejected;
+        total += chunk.lines.len() as u64;
+        let last = chunk.lines.len() < CHUNK_LINES;
+        if work.send(chunk).is_err() || last {
+            return Ok(total);
         }
-        summary.assessed += chunk.len() as u64;
-        if let Some(bar) = &progress {
-            bar.inc(chunk.len() as u64);
+    }
+}
+
+/// Writes chunks in input order as they come back from the workers, returning each to `free`
+/// once written. Returns the number of rejected lines.
+fn write_in_order(
+    mut writer: Box<dyn Write + Send>,
+    done: mpsc::Receiver<Chunk>,
+    free: mpsc::Sender<Chunk>,
+    progress: Option<ProgressBar>,
+) -> anyhow::Result<u64> {
+    let mut waiting = BTreeMap::new();
+    let mut next = 0u64;
+    let mut rejected = 0;
+    for chunk in done {
+        waiting.insert(chunk.seq, chunk);
+        while let Some(chunk) = waiting.remove(&next) {
+            writer.write_all(&chunk.output)?;
+            rejected += chunk.rejected;
+            if let Some(bar) = &progress {
+                bar.inc(chunk.lines.len() as u64);
+            }
+            next += 1;
+            // The reader may have finished; then the chunk is simply dropped.
+            let _ = free.send(chunk);
         }
     }
     writer.flush()?;
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
-    summary.assessed -= summary.rejected;
-    Ok(summary)
+    Ok(rejected)
 }
 
-/// Assesses a slice of lines into JSON Lines bytes; returns the bytes and the rejected count.
-fn assess_lines(engine: &Engine, lines: &[(usize, String)], shape: Shape) -> (Vec<u8>, u64) {
-    let mut out = Vec::with_capacity(lines.len() * 4096);
-    let mut rejected = 0;
-    for (line_no, line) in lines {
-        match assess_line(engine, line, shape, &mut out) {
-            Ok(()) => {}
-            Err((id, error)) => {
-                rejected += 1;
-                let (path, message) = match &error {
-                    ContractError::Invalid { path, .. } => (Some(path.as_str()), error.to_string()),
-                    ContractError::Json(_) => (None, error.to_string()),
-                };
-                let suggestions = match &error {
-                    ContractError::Invalid { suggestions, .. } => suggestions.clone(),
-                    ContractError::Json(_) => Vec::new(),
-                };
-                let v = serde_json::json!({
-                    "id": id,
-                    "error": message,
-                    "path": path,
-                    "suggestions": suggestions,
-                    "line": line_no,
-                });
-                serde_json::to_writer(&mut out, &v).expect("writing to a Vec cannot fail");
-            }
+/// Assesses every line of a chunk into its output, one JSON line each.
+fn assess_chunk(engine: &Engine, chunk: &mut Chunk, shape: Shape) {
+    let Chunk {
+        input,
+        lines,
+        output,
+        rejected,
+        ..
+    } = chunk;
+    output.clear();
+    *rejected = 0;
+    let form = if shape.compact {
+        Form::Compact
+    } else {
+        Form::Full
+    };
+    for (range, line_no) in lines.iter() {
+        if let Err((id, error)) =
+            assess_line(engine, &input[range.clone()], shape.options, form, output)
+        {
+            *rejected += 1;
+            write_error(output, id, &error, *line_no);
         }
-        out.push(b'\n');
+        output.push(b'\n');
     }
-    (out, rejected)
 }
 
 fn assess_line(
     engine: &Engine,
-    line: &str,
-    shape: Shape,
+    line: &[u8],
+    options: Options,
+    form: Form,
     out: &mut Vec<u8>,
 ) -> Result<(), (Option<String>, ContractError)> {
-    let value: Value =
-        serde_json::from_str(line).map_err(|e| (None, ContractError::Json(e.to_string())))?;
-    let id = radiculo_contract::case_id(&value).map(String::from);
-    let case = radiculo_contract::case_from_value(engine, &value).map_err(|e| (id, e))?;
-    let assessment = engine.assess(&case, shape.options);
-    let written = if shape.compact {
-        let mut targets = Vec::new();
-        serde_json::to_writer(
-            &mut *out,
-            &radiculo_contract::to_compact_json(engine, &case, &assessment, &mut targets),
+    let line = std::str::from_utf8(line).map_err(|e| {
+        (
+            None,
+            ContractError::Json(format!("the line is not UTF-8: {e}")),
         )
-    } else {
-        serde_json::to_writer(
-            &mut *out,
-            &radiculo_contract::to_json(engine, &case, &assessment),
-        )
-    };
-    written.expect("writing to a Vec cannot fail");
+    })?;
+    let case = radiculo_contract::parse_case(engine, line).map_err(|e| {
+        // Only for a rejected line: read it again to label the error with the case's id.
+        let value = serde_json::from_str::<Value>(line).ok();
+        let id = value.as_ref().and_then(radiculo_contract::case_id);
+        (id.map(String::from), e)
+    })?;
+    let assessment = engine.assess(&case, options);
+    radiculo_contract::write_json(engine, &case, &assessment, form, out);
     Ok(())
+}
+
+fn write_error(out: &mut Vec<u8>, id: Option<String>, error: &ContractError, line_no: usize) {
+    let (path, suggestions) = match error {
+        ContractError::Invalid {
+            path, suggestions, ..
+        } => (Some(path.as_str()), suggestions.as_slice()),
+        ContractError::Json(_) => (None, [].as_slice()),
+    };
+    let v = serde_json::json!({
+        "id": id,
+        "error": error.to_string(),
+        "path": path,
+        "suggestions": suggestions,
+        "line": line_no,
+    });
+    serde_json::to_writer(out, &v).expect("writing to a Vec cannot fail");
 }

@@ -3,8 +3,8 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use radiculo_contract::AssessmentJson;
-use radiculo_engine::Options;
+use radiculo_contract::{AssessmentJson, Form};
+use radiculo_engine::{Assessment, Options};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -46,10 +46,7 @@ async fn assess(
     body: CaseBody,
 ) -> Result<Response, Error> {
     let assessment = state.engine.assess(&body.case, Options::default());
-    super::json(
-        StatusCode::OK,
-        &radiculo_contract::to_json(&state.engine, &body.case, &assessment),
-    )
+    Ok(assessment_response(&state, &body, &assessment))
 }
 
 /// One step of an interview.
@@ -83,8 +80,13 @@ async fn interview(
 ) -> Result<Response, Error> {
     // The engine itself ends the interview on an emergency (no next question).
     let assessment = state.engine.assess(&body.case, Options::default());
-    super::json(
-        StatusCode::OK,
-        &radiculo_contract::to_json(&state.engine, &body.case, &assessment),
-    )
+    Ok(assessment_response(&state, &body, &assessment))
+}
+
+/// The full assessment as the response body, written straight into one buffer sized for a
+/// typical assessment (about 25 KB) so that it is not regrown while being written.
+fn assessment_response(state: &AppState, body: &CaseBody, assessment: &Assessment) -> Response {
+    let mut json = Vec::with_capacity(32 * 1024);
+    radiculo_contract::write_json(&state.engine, &body.case, assessment, Form::Full, &mut json);
+    super::json_bytes(StatusCode::OK, json)
 }
