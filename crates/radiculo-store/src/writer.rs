@@ -59,9 +59,50 @@ const CATCH_UP_PAGES: i64 = 1024;
 /// copying is faster than writing, and when it is not, the next tick tries again.
 const MAX_ROUNDS: usize = 8;
 
-const INSERT: &str = "INSERT INTO assessments \
-                      (id, tenant, created_at, kb_version, case_json, assessment_json) \
-                      VALUES ($1, $2, $3, $4, $5, $6)";
+/// The columns an insert binds, one parameter each.
+const COLUMNS: usize = 6;
+
+/// The statement that inserts `rows` records: one statement for the whole batch, because each
+/// statement is a round trip to the connection's thread (two context switches or more).
+fn insert_statement(rows: usize) -> String {
+    let mut sql = String::from(
+        "INSERT INTO assessments \
+         (id, tenant, created_at, kb_version, case_json, assessment_json) VALUES ",
+    );
+    for row in 0..rows {
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for column in 0..COLUMNS {
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${}", row * COLUMNS + column + 1));
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// [`insert_statement`] for every batch size from 1 to [`MAX_BATCH`], made once (the
+/// connection's statement cache keeps each prepared).
+struct Statements(Vec<Arc<str>>);
+
+impl Statements {
+    fn new() -> Statements {
+        Statements(
+            (1..=MAX_BATCH)
+                .map(|rows| insert_statement(rows).into())
+                .collect(),
+        )
+    }
+
+    fn insert(&self, rows: usize) -> sqlx::AssertSqlSafe<Arc<str>> {
+        // Built from numbers alone: nothing a caller gives reaches the SQL text.
+        sqlx::AssertSqlSafe(Arc::clone(&self.0[rows - 1]))
+    }
+}
 
 /// Where the writer answers: the record as stored, or why it was not.
 type Reply = oneshot::Sender<Result<StoredAssessment, StoreError>>;
@@ -150,6 +191,7 @@ async fn write_loop(
     catch_up: &AtomicBool,
 ) {
     let mut batch: Vec<(StoredAssessment, Reply)> = Vec::with_capacity(MAX_BATCH);
+    let statements = Statements::new();
     while let Some(first) = queue.recv().await {
         let mut next = Some(first);
         while let Some(command) = next.take() {
@@ -170,7 +212,7 @@ async fn write_loop(
                 .fetch_all(&mut *conn)
                 .await;
         }
-        write_batch(url, &mut conn, &mut batch).await;
+        write_batch(url, &mut conn, &mut batch, &statements).await;
     }
     if let Some(mut conn) = conn {
         // Empty the log into the database file, so that a cleanly closed database is one file.
@@ -187,6 +229,7 @@ async fn write_batch(
     url: &str,
     conn: &mut Option<AnyConnection>,
     batch: &mut Vec<(StoredAssessment, Reply)>,
+    statements: &Statements,
 ) {
     // A caller that has gone (its request timed out or was dropped) was told nothing, and an
     // unacknowledged record may or may not be stored: it is not written.
@@ -204,7 +247,8 @@ async fn write_batch(
             }
         },
     };
-    let outcome = insert_all(connection, batch.iter().map(|(record, _)| record)).await;
+    let records: Vec<&StoredAssessment> = batch.iter().map(|(record, _)| record).collect();
+    let outcome = insert_all(connection, &records, statements).await;
     match outcome {
         Ok(()) => {
             for (record, reply) in batch.drain(..) {
@@ -221,7 +265,7 @@ async fn write_batch(
                     let _ = reply.send(Err(StoreError::clone(error)));
                     continue;
                 }
-                let result = insert_all(connection, std::iter::once(&record)).await;
+                let result = insert_all(connection, &[&record], statements).await;
                 let result = match result {
                     Ok(()) => Ok(record),
                     Err(failure) => {
@@ -281,10 +325,11 @@ impl Failure {
     }
 }
 
-/// Inserts `records` in one transaction: all are committed, or none is.
-async fn insert_all<'a>(
+/// Inserts `records` (1 to [`MAX_BATCH`]) in one transaction: all are committed, or none is.
+async fn insert_all(
     conn: &mut AnyConnection,
-    records: impl Iterator<Item = &'a StoredAssessment>,
+    records: &[&StoredAssessment],
+    statements: &Statements,
 ) -> Result<(), Failure> {
     // IMMEDIATE takes the write lock at BEGIN, so the transaction cannot fail part-way because
     // another connection (a delete, a new key) wrote first; it waits for it instead.
@@ -292,21 +337,20 @@ async fn insert_all<'a>(
         .begin_with("BEGIN IMMEDIATE")
         .await
         .map_err(Failure::Transaction)?;
+    let mut insert = sqlx::query(statements.insert(records.len()));
     for record in records {
-        let inserted = sqlx::query(INSERT)
+        insert = insert
             .bind(record.id.as_str())
             .bind(record.tenant.as_str())
             .bind(record.created_at.as_str())
             .bind(record.kb_version.as_str())
             .bind(record.case_json.as_str())
-            .bind(record.assessment_json.as_str())
-            .execute(&mut *tx)
-            .await;
-        if let Err(error) = inserted {
-            // Explicitly, rather than on drop, which only schedules the rollback.
-            let _ = tx.rollback().await;
-            return Err(Failure::Insert(error));
-        }
+            .bind(record.assessment_json.as_str());
+    }
+    if let Err(error) = insert.execute(&mut *tx).await {
+        // Explicitly, rather than on drop, which only schedules the rollback.
+        let _ = tx.rollback().await;
+        return Err(Failure::Insert(error));
     }
     tx.commit().await.map_err(Failure::Transaction)
 }
@@ -367,5 +411,23 @@ async fn checkpoint_loop(
     }
     if let Some(conn) = conn {
         let _ = conn.close().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_statement_numbers_the_parameters_of_every_row() {
+        assert!(insert_statement(1).ends_with(" VALUES ($1, $2, $3, $4, $5, $6)"));
+        assert!(
+            insert_statement(2)
+                .ends_with(" VALUES ($1, $2, $3, $4, $5, $6), ($7, $8, $9, $10, $11, $12)")
+        );
+        let statements = Statements::new();
+        let last = statements.insert(MAX_BATCH).0;
+        assert_eq!(last.matches('(').count(), MAX_BATCH + 1);
+        assert!(last.ends_with(&format!("${})", MAX_BATCH * COLUMNS)));
     }
 }
