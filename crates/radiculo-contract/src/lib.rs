@@ -15,7 +15,7 @@ use radiculo_kb::{Vocabulary, contract, vocab::SYMPTOM_KINDS};
 use serde_json::{Map, Value};
 
 pub use output::{AssessmentJson, to_json};
-pub use write::{Form, write_json};
+pub use write::{Form, JsonWriter, write_json};
 
 /// The contract's name of an explanation target: `L5.left`, a condition id, or a mechanism.
 pub(crate) fn target_name(kb: &radiculo_kb::Kb, t: &radiculo_engine::ExplanationTarget) -> String {

@@ -5,10 +5,12 @@
 //! and going through serde's data model cost more than the assessment itself (per-field calls,
 //! a byte-at-a-time escape loop, a `Vec` per list). Here each list is walked once, straight from
 //! the engine's assessment into one reused buffer, and a string that needs no escaping (every
-//! knowledge-base text so far) is found so by a word-at-a-time scan and copied whole.
+//! knowledge-base text so far) is found so by a vector scan and copied whole. For bulk runs,
+//! [`JsonWriter`] goes further: every knowledge-base part of the output (a plan item is one
+//! constant object) is written once, when it is built, and afterwards only copied.
 
 use radiculo_engine::{Assessment, Case, Engine, ExplanationTarget, FindingWeight};
-use radiculo_kb::{FindingId, Kb, Mechanism};
+use radiculo_kb::{AdviceDef, ConditionDef, FindingId, Kb, Mechanism, RedFlagDef, Side};
 
 /// Which form of the assessment to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,11 +26,150 @@ pub enum Form {
     Compact,
 }
 
-/// Appends the assessment of `case` as one line-free JSON object to `out`.
+/// Appends the assessment of `case` as one line-free JSON object to `out`. For many
+/// assessments, [`JsonWriter`] writes the same bytes faster.
 pub fn write_json(engine: &Engine, case: &Case, a: &Assessment<'_>, form: Form, out: &mut Vec<u8>) {
+    write(engine, None, case, a, form, out);
+}
+
+/// Writes assessments of one engine with its knowledge-base texts already written as JSON: the
+/// same bytes as [`write_json`], for bulk runs (building one costs about as much as writing a
+/// few assessments).
+#[derive(Debug)]
+pub struct JsonWriter<'e> {
+    engine: &'e Engine,
+    texts: Texts,
+}
+
+impl<'e> JsonWriter<'e> {
+    /// Writes every knowledge-base part of the output once, in both forms.
+    pub fn new(engine: &'e Engine) -> JsonWriter<'e> {
+        let kb = engine.kb();
+        let mut b = TextBuilder {
+            buf: Vec::new(),
+            engine,
+        };
+        let findings = (0..kb.vocab.findings.len())
+            .map(|i| FindingId(i as u16))
+            .collect::<Vec<_>>();
+        let texts = Texts {
+            findings: findings.iter().map(|&f| b.one(|w| w.finding(f))).collect(),
+            finding_sources: findings
+                .iter()
+                .map(|&f| b.one(|w| w.string(engine.finding_source(f))))
+                .collect(),
+            roots: (0..kb.model.roots.len())
+                .map(|r| b.one(|w| w.string(&kb.model.roots[r])))
+                .collect(),
+            root_targets: (0..kb.model.roots.len())
+                .flat_map(|r| Side::BOTH.map(|s| (r, s)))
+                .map(|(r, s)| b.one(|w| w.target(&ExplanationTarget::Root(r, s))))
+                .collect(),
+            condition_targets: (0..kb.model.conditions.len())
+                .map(|c| b.one(|w| w.target(&ExplanationTarget::Condition(c))))
+                .collect(),
+            conditions: kb
+                .model
+                .conditions
+                .iter()
+                .map(|c| {
+                    [
+                        b.both(|w, full| w.condition_head(c, full)),
+                        b.both(|w, full| w.condition_tail(c, full)),
+                    ]
+                })
+                .collect(),
+            red_flags: kb
+                .red_flags
+                .iter()
+                .map(|f| {
+                    [
+                        b.both(|w, full| w.red_flag_head(f, full)),
+                        b.both(|w, full| w.red_flag_tail(f, full)),
+                    ]
+                })
+                .collect(),
+            advice: kb
+                .advice
+                .iter()
+                .map(|p| b.both(|w, full| w.plan_item(p, full)))
+                .collect(),
+        };
+        JsonWriter { engine, texts }
+    }
+
+    /// Appends the assessment of `case` as one line-free JSON object to `out`.
+    pub fn write(&self, case: &Case, a: &Assessment<'_>, form: Form, out: &mut Vec<u8>) {
+        write(self.engine, Some(&self.texts), case, a, form, out);
+    }
+}
+
+/// Writes knowledge-base parts of the output into strings, with the one writer.
+struct TextBuilder<'e> {
+    buf: Vec<u8>,
+    engine: &'e Engine,
+}
+
+impl TextBuilder<'_> {
+    fn one(&mut self, f: impl Fn(&mut Writer)) -> Box<str> {
+        self.buf.clear();
+        f(&mut Writer {
+            out: &mut self.buf,
+            engine: self.engine,
+            kb: self.engine.kb(),
+            texts: None,
+        });
+        String::from_utf8_lossy(&self.buf).into()
+    }
+
+    /// `[full, compact]`.
+    fn both(&mut self, f: impl Fn(&mut Writer, bool)) -> [Box<str>; 2] {
+        [self.one(|w| f(w, true)), self.one(|w| f(w, false))]
+    }
+}
+
+/// Knowledge-base parts of the output as JSON text, by knowledge-base index; `[full, compact]`
+/// where the forms differ. Heads end where an assessment's own value (a probability, a list of
+/// findings) goes; tails continue after it.
+#[derive(Debug)]
+struct Texts {
+    findings: Vec<Box<str>>,
+    finding_sources: Vec<Box<str>>,
+    roots: Vec<Box<str>>,
+    /// By `2 * root + side`.
+    root_targets: Vec<Box<str>>,
+    condition_targets: Vec<Box<str>>,
+    /// `[head, tail]`.
+    conditions: Vec<[[Box<str>; 2]; 2]>,
+    /// `[head, tail]`.
+    red_flags: Vec<[[Box<str>; 2]; 2]>,
+    advice: Vec<[Box<str>; 2]>,
+}
+
+/// The index of `item` in `items`, if it is one of them (the assessment borrows its
+/// definitions from the knowledge base's lists; this finds which one without a search).
+fn index_in<T>(items: &[T], item: &T) -> Option<usize> {
+    let size = std::mem::size_of::<T>().max(1);
+    let i = (std::ptr::from_ref(item) as usize).wrapping_sub(items.as_ptr() as usize) / size;
+    items.get(i).filter(|x| std::ptr::eq(*x, item)).map(|_| i)
+}
+
+fn write(
+    engine: &Engine,
+    texts: Option<&Texts>,
+    case: &Case,
+    a: &Assessment<'_>,
+    form: Form,
+    out: &mut Vec<u8>,
+) {
     let kb = engine.kb();
     let full = form == Form::Full;
-    let mut w = Writer { out, kb };
+    let mut w = Writer {
+        out,
+        engine,
+        kb,
+        texts,
+    };
 
     w.raw(b"{");
     if let Some(id) = &case.id {
@@ -76,23 +217,16 @@ pub fn write_json(engine: &Engine, case: &Case, a: &Assessment<'_>, form: Form, 
     w.raw(b"]},\"red_flags\":[");
     for (i, f) in a.red_flags.iter().enumerate() {
         w.comma(i);
-        w.raw(b"{\"id\":");
-        w.string(&f.def.id);
-        if full {
-            w.raw(b",\"text\":");
-            w.string(&f.def.patient);
+        let cached = texts.and_then(|t| Some(&t.red_flags[index_in(&kb.red_flags, f.def)?]));
+        match cached {
+            Some([head, _]) => w.raw(head[usize::from(!full)].as_bytes()),
+            None => w.red_flag_head(f.def, full),
         }
-        w.raw(b",\"findings\":");
         w.findings(&f.findings);
-        if full {
-            w.raw(b",\"clinician_text\":");
-            w.string(&f.def.clinician);
-            w.raw(b",\"min_level\":");
-            w.string(f.def.min_level.as_str());
-            w.raw(b",\"source\":");
-            w.string(&f.def.source.text);
+        match cached {
+            Some([_, tail]) => w.raw(tail[usize::from(!full)].as_bytes()),
+            None => w.red_flag_tail(f.def, full),
         }
-        w.raw(b"}");
     }
 
     let mech = |m: Mechanism| a.mechanism[Mechanism::ALL.iter().position(|x| *x == m).unwrap_or(0)];
@@ -120,10 +254,10 @@ pub fn write_json(engine: &Engine, case: &Case, a: &Assessment<'_>, form: Form, 
     }
     for (i, r) in a.roots.iter().enumerate() {
         w.comma(i);
-        let (root, side) = (&kb.model.roots[r.root], r.side.as_str());
+        let side = r.side.as_str();
         if full {
             w.raw(b"{\"root\":");
-            w.string(root);
+            w.root(r.root);
             w.raw(b",\"side\":");
             w.string(side);
             w.raw(b",\"probability\":");
@@ -131,7 +265,7 @@ pub fn write_json(engine: &Engine, case: &Case, a: &Assessment<'_>, form: Form, 
             w.raw(b"}");
         } else {
             w.raw(b"[");
-            w.string(root);
+            w.root(r.root);
             w.raw(b",");
             w.string(side);
             w.raw(b",");
@@ -143,34 +277,16 @@ pub fn write_json(engine: &Engine, case: &Case, a: &Assessment<'_>, form: Form, 
     w.raw(b"],\"conditions\":[");
     for (i, c) in a.conditions.iter().enumerate() {
         w.comma(i);
-        if full {
-            w.raw(b"{\"id\":");
-            w.string(&c.def.id);
-            w.raw(b",\"name\":");
-            w.string(&c.def.name);
-            w.raw(b",\"probability\":");
-            w.number(c.probability);
-            w.raw(b",\"icd10\":");
-            w.string(&c.def.icd10);
-            if let Some((snomed, _)) = &c.def.snomed {
-                w.raw(b",\"snomed\":");
-                w.string(snomed);
-            }
-            w.raw(b",\"patient_name\":");
-            w.string(&c.def.patient_name);
-            w.raw(b",\"mechanism\":");
-            w.string(c.def.mechanism.as_str());
-            w.raw(b",\"icd10_display\":");
-            w.string(&c.def.icd10_display);
-            w.raw(b"}");
-        } else {
-            w.raw(b"[");
-            w.string(&c.def.id);
-            w.raw(b",");
-            w.number(c.probability);
-            w.raw(b",");
-            w.string(&c.def.icd10);
-            w.raw(b"]");
+        let cached =
+            texts.and_then(|t| Some(&t.conditions[index_in(&kb.model.conditions, c.def)?]));
+        match cached {
+            Some([head, _]) => w.raw(head[usize::from(!full)].as_bytes()),
+            None => w.condition_head(c.def, full),
+        }
+        w.number(c.probability);
+        match cached {
+            Some([_, tail]) => w.raw(tail[usize::from(!full)].as_bytes()),
+            None => w.condition_tail(c.def, full),
         }
     }
 
@@ -199,7 +315,7 @@ pub fn write_json(engine: &Engine, case: &Case, a: &Assessment<'_>, form: Form, 
                 w.raw(b",\"weight\":");
                 w.number(wt.weight);
                 w.raw(b",\"source\":");
-                w.string(wt.source);
+                w.finding_source(wt);
                 w.raw(if wt.present {
                     b",\"state\":\"present\"}"
                 } else {
@@ -238,20 +354,9 @@ pub fn write_json(engine: &Engine, case: &Case, a: &Assessment<'_>, form: Form, 
     w.raw(b"],\"plan\":[");
     for (i, p) in a.plan.iter().enumerate() {
         w.comma(i);
-        if full {
-            w.raw(b"{\"id\":");
-            w.string(&p.id);
-            w.raw(b",\"audience\":");
-            w.string(p.audience.as_str());
-            w.raw(b",\"text\":");
-            w.string(&p.text);
-            w.raw(b",\"source\":");
-            w.string(&p.source.text);
-            w.raw(b",\"topic\":");
-            w.string(&p.topic);
-            w.raw(b"}");
-        } else {
-            w.string(&p.id);
+        match texts.and_then(|t| Some(&t.advice[index_in(&kb.advice, *p)?])) {
+            Some(item) => w.raw(item[usize::from(!full)].as_bytes()),
+            None => w.plan_item(p, full),
         }
     }
     w.raw(b"]");
@@ -280,13 +385,119 @@ pub fn write_json(engine: &Engine, case: &Case, a: &Assessment<'_>, form: Form, 
     w.raw(b"}");
 }
 
-/// The output buffer and the knowledge base the assessment borrows its names from.
+/// The output buffer, the knowledge base the assessment borrows its names from, and its texts
+/// already written, if there are.
 struct Writer<'o, 'k> {
     out: &'o mut Vec<u8>,
+    engine: &'k Engine,
     kb: &'k Kb,
+    texts: Option<&'k Texts>,
 }
 
 impl Writer<'_, '_> {
+    /// A red flag up to its findings: `{"id":…,"text":…,"findings":`.
+    fn red_flag_head(&mut self, f: &RedFlagDef, full: bool) {
+        self.raw(b"{\"id\":");
+        self.string(&f.id);
+        if full {
+            self.raw(b",\"text\":");
+            self.string(&f.patient);
+        }
+        self.raw(b",\"findings\":");
+    }
+
+    /// A red flag after its findings.
+    fn red_flag_tail(&mut self, f: &RedFlagDef, full: bool) {
+        if full {
+            self.raw(b",\"clinician_text\":");
+            self.string(&f.clinician);
+            self.raw(b",\"min_level\":");
+            self.string(f.min_level.as_str());
+            self.raw(b",\"source\":");
+            self.string(&f.source.text);
+        }
+        self.raw(b"}");
+    }
+
+    /// A condition up to its probability.
+    fn condition_head(&mut self, c: &ConditionDef, full: bool) {
+        if full {
+            self.raw(b"{\"id\":");
+            self.string(&c.id);
+            self.raw(b",\"name\":");
+            self.string(&c.name);
+            self.raw(b",\"probability\":");
+        } else {
+            self.raw(b"[");
+            self.string(&c.id);
+            self.raw(b",");
+        }
+    }
+
+    /// A condition after its probability.
+    fn condition_tail(&mut self, c: &ConditionDef, full: bool) {
+        if full {
+            self.raw(b",\"icd10\":");
+            self.string(&c.icd10);
+            if let Some((snomed, _)) = &c.snomed {
+                self.raw(b",\"snomed\":");
+                self.string(snomed);
+            }
+            self.raw(b",\"patient_name\":");
+            self.string(&c.patient_name);
+            self.raw(b",\"mechanism\":");
+            self.string(c.mechanism.as_str());
+            self.raw(b",\"icd10_display\":");
+            self.string(&c.icd10_display);
+            self.raw(b"}");
+        } else {
+            self.raw(b",");
+            self.string(&c.icd10);
+            self.raw(b"]");
+        }
+    }
+
+    /// A plan item: the whole object, or only its id.
+    fn plan_item(&mut self, p: &AdviceDef, full: bool) {
+        if full {
+            self.raw(b"{\"id\":");
+            self.string(&p.id);
+            self.raw(b",\"audience\":");
+            self.string(p.audience.as_str());
+            self.raw(b",\"text\":");
+            self.string(&p.text);
+            self.raw(b",\"source\":");
+            self.string(&p.source.text);
+            self.raw(b",\"topic\":");
+            self.string(&p.topic);
+            self.raw(b"}");
+        } else {
+            self.string(&p.id);
+        }
+    }
+
+    fn root(&mut self, r: usize) {
+        match self.texts {
+            Some(t) => self.out.extend_from_slice(t.roots[r].as_bytes()),
+            None => {
+                let kb = self.kb;
+                self.string(&kb.model.roots[r]);
+            }
+        }
+    }
+
+    /// The sources of an explanation weight (the engine's own text for the finding, so the
+    /// written one fits unless the engine was changed to give another).
+    fn finding_source(&mut self, wt: &FindingWeight<'_>) {
+        match self.texts {
+            Some(t) if std::ptr::eq(wt.source, self.engine.finding_source(wt.finding)) => {
+                self.out
+                    .extend_from_slice(t.finding_sources[wt.finding.index()].as_bytes());
+            }
+            _ => self.string(wt.source),
+        }
+    }
+
     fn raw(&mut self, bytes: &[u8]) {
         self.out.extend_from_slice(bytes);
     }
@@ -329,8 +540,13 @@ impl Writer<'_, '_> {
     }
 
     fn finding(&mut self, f: FindingId) {
-        let kb = self.kb;
-        self.string(&kb.vocab.def(f).id);
+        match self.texts {
+            Some(t) => self.out.extend_from_slice(t.findings[f.index()].as_bytes()),
+            None => {
+                let kb = self.kb;
+                self.string(&kb.vocab.def(f).id);
+            }
+        }
     }
 
     fn findings(&mut self, fs: &[FindingId]) {
@@ -344,6 +560,15 @@ impl Writer<'_, '_> {
 
     /// The contract's name of an explanation target (`L5.left`, a condition id, a mechanism).
     fn target(&mut self, t: &ExplanationTarget) {
+        let cached = self.texts.and_then(|texts| match t {
+            ExplanationTarget::Root(r, side) => texts.root_targets.get(2 * r + side.index()),
+            ExplanationTarget::Condition(c) => texts.condition_targets.get(*c),
+            ExplanationTarget::Mechanism(_) => None,
+        });
+        if let Some(text) = cached {
+            self.out.extend_from_slice(text.as_bytes());
+            return;
+        }
         let kb = self.kb;
         self.out.push(b'"');
         match t {

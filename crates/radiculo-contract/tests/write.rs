@@ -2,11 +2,12 @@
 //!
 //! `write_json` in the full form must give exactly the bytes `serde_json` gives for the typed
 //! `AssessmentJson` (which the OpenAPI document describes and the snapshots in
-//! `snapshots.rs` review); the compact form has its own reviewed snapshots. `parse_case`'s fast
+//! `snapshots.rs` review), and `JsonWriter` the same bytes as `write_json` in both forms; the
+//! compact form has its own reviewed snapshots. `parse_case`'s fast
 //! path must give the same case as `case_from_value` for every text both accept. The cases are
 //! the case files and every labelled evaluation case, with and without the next question.
 
-use radiculo_contract::{Form, case_from_value, parse_case, to_json, write_json};
+use radiculo_contract::{Form, JsonWriter, case_from_value, parse_case, to_json, write_json};
 use radiculo_engine::{Engine, Options};
 use serde_json::Value;
 
@@ -42,6 +43,7 @@ fn cases() -> Vec<(String, String)> {
 #[test]
 fn the_full_form_is_byte_for_byte_what_serde_writes_for_assessment_json() {
     let engine = engine();
+    let writer = JsonWriter::new(&engine);
     let mut out = Vec::new();
     for (name, text) in cases() {
         let case = parse_case(&engine, &text).unwrap();
@@ -56,6 +58,13 @@ fn the_full_form_is_byte_for_byte_what_serde_writes_for_assessment_json() {
                 String::from_utf8_lossy(&out),
                 String::from_utf8_lossy(&expected)
             );
+            for form in [Form::Full, Form::Compact] {
+                out.clear();
+                write_json(&engine, &case, &assessment, form, &mut out);
+                let mut cached = Vec::new();
+                writer.write(&case, &assessment, form, &mut cached);
+                assert!(out == cached, "{name}: JsonWriter differs in {form:?}");
+            }
         }
     }
 }
@@ -72,6 +81,9 @@ fn texts_that_need_escaping_are_escaped_as_serde_escapes_them() {
         out,
         serde_json::to_vec(&to_json(&engine, &case, &assessment)).unwrap()
     );
+    let mut cached = Vec::new();
+    JsonWriter::new(&engine).write(&case, &assessment, Form::Full, &mut cached);
+    assert_eq!(out, cached);
 }
 
 #[test]

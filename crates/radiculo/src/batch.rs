@@ -16,7 +16,7 @@ use std::sync::{Mutex, mpsc};
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
-use radiculo_contract::{ContractError, Form};
+use radiculo_contract::{ContractError, Form, JsonWriter};
 use radiculo_engine::{Engine, Options};
 use serde_json::Value;
 
@@ -104,14 +104,16 @@ pub fn run(
     // receiver: it is held only while taking a chunk).
     let work_rx = Mutex::new(work_rx);
 
+    let json = JsonWriter::new(engine);
+
     std::thread::scope(|s| {
         for _ in 0..threads {
-            let (work_rx, done_tx) = (&work_rx, done_tx.clone());
+            let (work_rx, done_tx, json) = (&work_rx, done_tx.clone(), &json);
             s.spawn(move || {
                 loop {
                     let next = work_rx.lock().map(|rx| rx.recv());
                     let Ok(Ok(mut chunk)) = next else { break };
-                    assess_chunk(engine, &mut chunk, shape);
+                    assess_chunk(engine, json, &mut chunk, shape);
                     if done_tx.send(chunk).is_err() {
                         break; // The writer stopped on an error; it reports it.
                     }
@@ -216,7 +218,7 @@ fn write_in_order(
 }
 
 /// Assesses every line of a chunk into its output, one JSON line each.
-fn assess_chunk(engine: &Engine, chunk: &mut Chunk, shape: Shape) {
+fn assess_chunk(engine: &Engine, json: &JsonWriter, chunk: &mut Chunk, shape: Shape) {
     let Chunk {
         input,
         lines,
@@ -232,9 +234,14 @@ fn assess_chunk(engine: &Engine, chunk: &mut Chunk, shape: Shape) {
         Form::Full
     };
     for (range, line_no) in lines.iter() {
-        if let Err((id, error)) =
-            assess_line(engine, &input[range.clone()], shape.options, form, output)
-        {
+        if let Err((id, error)) = assess_line(
+            engine,
+            json,
+            &input[range.clone()],
+            shape.options,
+            form,
+            output,
+        ) {
             *rejected += 1;
             write_error(output, id, &error, *line_no);
         }
@@ -244,6 +251,7 @@ fn assess_chunk(engine: &Engine, chunk: &mut Chunk, shape: Shape) {
 
 fn assess_line(
     engine: &Engine,
+    json: &JsonWriter,
     line: &[u8],
     options: Options,
     form: Form,
@@ -262,7 +270,7 @@ fn assess_line(
         (id.map(String::from), e)
     })?;
     let assessment = engine.assess(&case, options);
-    radiculo_contract::write_json(engine, &case, &assessment, form, out);
+    json.write(&case, &assessment, form, out);
     Ok(())
 }
 
