@@ -9,6 +9,8 @@
 //! [`JsonWriter`] goes further: every knowledge-base part of the output (a plan item is one
 //! constant object) is written once, when it is built, and afterwards only copied.
 
+use std::borrow::Borrow;
+
 use radiculo_engine::{Assessment, Case, Engine, ExplanationTarget, FindingWeight};
 use radiculo_kb::{AdviceDef, ConditionDef, FindingId, Kb, Mechanism, RedFlagDef, Side};
 
@@ -33,17 +35,38 @@ pub fn write_json(engine: &Engine, case: &Case, a: &Assessment<'_>, form: Form, 
 }
 
 /// Writes assessments of one engine with its knowledge-base texts already written as JSON: the
-/// same bytes as [`write_json`], for bulk runs (building one costs about as much as writing a
-/// few assessments).
+/// same bytes as [`write_json`], for bulk runs and servers (building one costs about as much
+/// as writing a few assessments).
+///
+/// `E` is how the writer holds its engine: `&Engine` for a run that borrows it, `Arc<Engine>`
+/// for state shared across a server's requests.
 #[derive(Debug)]
-pub struct JsonWriter<'e> {
-    engine: &'e Engine,
+pub struct JsonWriter<E> {
+    engine: E,
     texts: Texts,
 }
 
-impl<'e> JsonWriter<'e> {
+impl<E: Borrow<Engine>> JsonWriter<E> {
     /// Writes every knowledge-base part of the output once, in both forms.
-    pub fn new(engine: &'e Engine) -> JsonWriter<'e> {
+    pub fn new(engine: E) -> JsonWriter<E> {
+        let texts = Texts::new(engine.borrow());
+        JsonWriter { engine, texts }
+    }
+
+    /// The engine whose texts this writer holds.
+    pub fn engine(&self) -> &Engine {
+        self.engine.borrow()
+    }
+
+    /// Appends the assessment of `case` as one line-free JSON object to `out`.
+    pub fn write(&self, case: &Case, a: &Assessment<'_>, form: Form, out: &mut Vec<u8>) {
+        write(self.engine.borrow(), Some(&self.texts), case, a, form, out);
+    }
+}
+
+impl Texts {
+    /// Every knowledge-base part of `engine`'s output, written once in both forms.
+    fn new(engine: &Engine) -> Texts {
         let kb = engine.kb();
         let mut b = TextBuilder {
             buf: Vec::new(),
@@ -52,7 +75,7 @@ impl<'e> JsonWriter<'e> {
         let findings = (0..kb.vocab.findings.len())
             .map(|i| FindingId(i as u16))
             .collect::<Vec<_>>();
-        let texts = Texts {
+        Texts {
             findings: findings.iter().map(|&f| b.one(|w| w.finding(f))).collect(),
             finding_sources: findings
                 .iter()
@@ -94,13 +117,7 @@ impl<'e> JsonWriter<'e> {
                 .iter()
                 .map(|p| b.both(|w, full| w.plan_item(p, full)))
                 .collect(),
-        };
-        JsonWriter { engine, texts }
-    }
-
-    /// Appends the assessment of `case` as one line-free JSON object to `out`.
-    pub fn write(&self, case: &Case, a: &Assessment<'_>, form: Form, out: &mut Vec<u8>) {
-        write(self.engine, Some(&self.texts), case, a, form, out);
+        }
     }
 }
 

@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
+use radiculo_contract::JsonWriter;
 use radiculo_engine::Engine;
 use radiculo_store::Store;
 
@@ -18,6 +19,8 @@ use crate::{Config, openapi};
 pub struct AppState {
     /// The engine with its knowledge base; assessments run inline (microseconds of CPU).
     pub(crate) engine: Arc<Engine>,
+    /// The same engine's assessment writer, with its knowledge-base texts already escaped.
+    pub(crate) json: Arc<JsonWriter<Arc<Engine>>>,
     /// Records and keys.
     pub(crate) store: Store,
     /// Whether stateless assessment needs a key too.
@@ -48,6 +51,7 @@ impl AppState {
                 .expect("an OpenAPI document always serializes"),
         );
         AppState {
+            json: Arc::new(JsonWriter::new(Arc::clone(&engine))),
             engine,
             store,
             require_key: config.require_key,

@@ -218,7 +218,7 @@ fn write_in_order(
 }
 
 /// Assesses every line of a chunk into its output, one JSON line each.
-fn assess_chunk(engine: &Engine, json: &JsonWriter, chunk: &mut Chunk, shape: Shape) {
+fn assess_chunk(engine: &Engine, json: &JsonWriter<&Engine>, chunk: &mut Chunk, shape: Shape) {
     let Chunk {
         input,
         lines,
@@ -251,7 +251,7 @@ fn assess_chunk(engine: &Engine, json: &JsonWriter, chunk: &mut Chunk, shape: Sh
 
 fn assess_line(
     engine: &Engine,
-    json: &JsonWriter,
+    json: &JsonWriter<&Engine>,
     line: &[u8],
     options: Options,
     form: Form,

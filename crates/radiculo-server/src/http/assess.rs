@@ -87,6 +87,8 @@ async fn interview(
 /// typical assessment (about 25 KB) so that it is not regrown while being written.
 fn assessment_response(state: &AppState, body: &CaseBody, assessment: &Assessment) -> Response {
     let mut json = Vec::with_capacity(32 * 1024);
-    radiculo_contract::write_json(&state.engine, &body.case, assessment, Form::Full, &mut json);
+    state
+        .json
+        .write(&body.case, assessment, Form::Full, &mut json);
     super::json_bytes(StatusCode::OK, json)
 }
