@@ -8,7 +8,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use radiculo_contract::AssessmentJson;
+use radiculo_contract::{AssessmentJson, Form};
 use radiculo_engine::Options;
 use radiculo_store::{StoreError, StoredAssessment};
 use serde::{Deserialize, Serialize};
@@ -67,6 +67,27 @@ impl<'a> Record<'a> {
     }
 }
 
+/// The JSON of [`Record`] for a record just stored, written around its JSON texts as they
+/// are: a `RawValue` would need them parsed again (26 KB) only to be copied back out.
+fn record_json(stored: &StoredAssessment, case_json: &str, assessment_json: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(assessment_json.len() + case_json.len() + 160);
+    let string = |out: &mut Vec<u8>, s: &str| {
+        serde_json::to_writer(&mut *out, s).expect("writing a string to a Vec cannot fail")
+    };
+    out.extend_from_slice(b"{\"id\":");
+    string(&mut out, &stored.id);
+    out.extend_from_slice(b",\"created_at\":");
+    string(&mut out, &stored.created_at);
+    out.extend_from_slice(b",\"kb_version\":");
+    string(&mut out, &stored.kb_version);
+    out.extend_from_slice(b",\"case\":");
+    out.extend_from_slice(case_json.as_bytes());
+    out.extend_from_slice(b",\"assessment\":");
+    out.extend_from_slice(assessment_json.as_bytes());
+    out.push(b'}');
+    out
+}
+
 /// One page of records, newest first.
 #[derive(Serialize, ToSchema)]
 pub struct RecordPage<'a> {
@@ -116,16 +137,17 @@ async fn create(
     body: CaseBody,
 ) -> Result<Response, Error> {
     let assessment = state.engine.assess(&body.case, Options::default());
-    // Serialized once, as raw JSON: the same text is stored and embedded in the answer, with
-    // no second parse (a stored record read back is checked in `Record::of` instead).
-    let assessment_json = serde_json::value::to_raw_value(&radiculo_contract::to_json(
-        &state.engine,
-        &body.case,
-        &assessment,
-    ))
-    .map_err(|e| Error::Internal(e.to_string()))?;
+    // Written once, by the byte writer with the knowledge-base texts already escaped: the same
+    // text is stored and embedded in the answer, with no second parse (a stored record read
+    // back is checked in `Record::of` instead).
+    let mut assessment_json = Vec::with_capacity(32 * 1024);
+    state
+        .json
+        .write(&body.case, &assessment, Form::Full, &mut assessment_json);
+    let assessment_json =
+        String::from_utf8(assessment_json).map_err(|e| Error::Internal(e.to_string()))?;
     let case_json =
-        serde_json::value::to_raw_value(&body.value).map_err(|e| Error::Internal(e.to_string()))?;
+        serde_json::to_string(&body.value).map_err(|e| Error::Internal(e.to_string()))?;
     let created_at = now();
     let stored = state
         .store
@@ -133,21 +155,15 @@ async fn create(
             &caller.tenant,
             &created_at,
             &state.engine.kb().version,
-            case_json.get(),
-            assessment_json.get(),
+            case_json.as_str(),
+            assessment_json.as_str(),
         )
         .await?;
     state.metrics.record_stored();
     let location = HeaderValue::try_from(format!("/v1/assessments/{}", stored.id))
         .map_err(|e| Error::Internal(e.to_string()))?;
-    let record = Record {
-        id: &stored.id,
-        created_at: &stored.created_at,
-        kb_version: &stored.kb_version,
-        case: &case_json,
-        assessment: &assessment_json,
-    };
-    let mut response = super::json(StatusCode::CREATED, &record)?;
+    let record = record_json(&stored, &case_json, &assessment_json);
+    let mut response = super::json_bytes(StatusCode::CREATED, record);
     response.headers_mut().insert(header::LOCATION, location);
     Ok(response)
 }
@@ -300,6 +316,24 @@ mod tests {
         assert_eq!(t.len(), "2026-11-25T17:36:39.123456Z".len(), "{t}");
         assert!(t.ends_with('Z'), "{t}");
         assert!(t.parse::<jiff::Timestamp>().is_ok(), "{t}");
+    }
+
+    #[test]
+    fn a_new_record_is_written_as_serde_writes_a_record() {
+        let stored = StoredAssessment {
+            id: "1b4e28ba-2fa1-41d2-883f-0016d3cca427".to_owned(),
+            tenant: "t".to_owned(),
+            created_at: now(),
+            kb_version: "2026.11.2 \"quoted\"".to_owned(),
+            case_json: r#"{"id":"c\u00e9","age":40,"evidence":{}}"#.to_owned(),
+            assessment_json: r#"{"triage":{"level":"routine"},"plan":[]}"#.to_owned(),
+        };
+        let by_hand = record_json(&stored, &stored.case_json, &stored.assessment_json);
+        let by_serde = serde_json::to_vec(&Record::of(&stored).unwrap()).unwrap();
+        assert_eq!(
+            String::from_utf8(by_hand).unwrap(),
+            String::from_utf8(by_serde).unwrap()
+        );
     }
 
     #[test]
