@@ -28,6 +28,7 @@ die() {
 [ -x "$bin" ] || die "$bin is missing: run \`cargo build --release\` first"
 command -v node >/dev/null || die "node is missing (Node 20 or newer runs the tests)"
 command -v npm >/dev/null || die "npm is missing"
+command -v python3 >/dev/null || die "python3 is missing (it starts and checks the server)"
 node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' \
   || die "node $(node --version) is too old: the tests need Node 20 or newer"
 
@@ -49,44 +50,9 @@ if ! (cd tests/browser && npm ls --depth=0 >/dev/null 2>&1); then
 fi
 
 # --- a server of our own ----------------------------------------------------------------------
-tmp=$(mktemp -d /tmp/radiculo-browser.XXXXXX)
-server_pid=
-cleanup() {
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-healthy() {
-  node -e '
-    fetch(`http://127.0.0.1:${process.argv[1]}/healthz`, { signal: AbortSignal.timeout(2000) })
-      .then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1));' "$1"
-}
-
-abs_bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
-port=
-for attempt in 1 2 3 4 5; do
-  candidate=$(node -e 'const s = require("net").createServer(); s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });')
-  RADICULO_LOG=warn "$abs_bin" serve --listen "127.0.0.1:$candidate" --database-url "sqlite://$tmp/radiculo.db" \
-    --rate-limit-per-minute 0 >"$tmp/server.log" 2>&1 &
-  server_pid=$!
-  for _ in $(seq 1 100); do # 100 × 0.2 s: up to 20 s
-    if healthy "$candidate"; then port=$candidate; break; fi
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.2
-  done
-  [ -n "$port" ] && break
-  kill -TERM "$server_pid" 2>/dev/null || true
-  wait "$server_pid" 2>/dev/null || true
-  server_pid=
-  echo "the server did not start on port $candidate (attempt $attempt):" >&2
-  cat "$tmp/server.log" >&2
-done
-[ -n "$port" ] || die "radiculo serve did not become healthy"
-echo "radiculo serve at http://127.0.0.1:$port (pid $server_pid)"
+# shellcheck source=scripts/lib-server.sh
+. scripts/lib-server.sh
+start_server
 
 # --- the run ----------------------------------------------------------------------------------
 rm -rf "$artifacts"
@@ -98,10 +64,6 @@ status=0
     node --test --test-concurrency=1 --test-reporter=spec ./*.test.js
 ) || status=$?
 
-kill -TERM "$server_pid"
-server_status=0
-wait "$server_pid" || server_status=$?
-server_pid=
-[ "$server_status" = 0 ] || { cat "$tmp/server.log" >&2; die "the server exited with $server_status after SIGTERM"; }
+stop_server
 [ "$status" = 0 ] || die "browser tests failed (screenshots so far in $artifacts)"
 echo "browser tests passed; $(find "$artifacts" -name '*.png' | wc -l) screenshots in $artifacts"

@@ -44,53 +44,10 @@ fi
 schemathesis=$(cd "$venv/bin" && pwd)/schemathesis
 
 # --- a server of our own ----------------------------------------------------------------------
-tmp=$(mktemp -d /tmp/radiculo-schemathesis.XXXXXX)
-server_pid=
-cleanup() {
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-database_url="sqlite://$tmp/radiculo.db"
-abs_bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
-
-healthy() {
-  python3 - "$1" <<'PY'
-import sys, urllib.request
-try:
-    with urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/healthz", timeout=2) as r:
-        sys.exit(0 if r.status == 200 else 1)
-except Exception:
-    sys.exit(1)
-PY
-}
-
-# A port chosen free may be taken before the server binds it: try a few.
-port=
-for attempt in 1 2 3 4 5; do
-  candidate=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  RADICULO_LOG=warn "$abs_bin" serve --listen "127.0.0.1:$candidate" --database-url "$database_url" \
-    --rate-limit-per-minute 0 >"$tmp/server.log" 2>&1 &
-  server_pid=$!
-  for _ in $(seq 1 200); do # 200 × 0.1 s: up to 20 s
-    if healthy "$candidate"; then port=$candidate; break; fi
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  [ -n "$port" ] && break
-  kill -TERM "$server_pid" 2>/dev/null || true
-  wait "$server_pid" 2>/dev/null || true
-  server_pid=
-  echo "the server did not start on port $candidate (attempt $attempt):" >&2
-  cat "$tmp/server.log" >&2
-done
-[ -n "$port" ] || die "radiculo serve did not become healthy"
+# shellcheck source=scripts/lib-server.sh
+. scripts/lib-server.sh
+start_server
 base="http://127.0.0.1:$port"
-echo "radiculo serve at $base (pid $server_pid), database $database_url"
 
 secret=$("$abs_bin" keys create --tenant "schemathesis-$$-$RANDOM" --database-url "$database_url" 2>/dev/null \
   | awk '$1 == "secret:" { print $2 }')
@@ -116,15 +73,11 @@ status=0
 
 # The server must still be up, and stop cleanly.
 healthy "$port" || { cat "$tmp/server.log" >&2; die "the server is not healthy after the run"; }
-kill -TERM "$server_pid"
-server_status=0
-wait "$server_pid" || server_status=$?
-server_pid=
 if grep -qE ' (ERROR|WARN) ' "$tmp/server.log"; then
   echo "the server logged errors or warnings during the run:" >&2
   grep -E ' (ERROR|WARN) ' "$tmp/server.log" >&2
   [ "$status" != 0 ] || status=1
 fi
-[ "$server_status" = 0 ] || die "the server exited with $server_status after SIGTERM"
+stop_server
 [ "$status" = 0 ] || die "schemathesis found failures (exit $status; seed $seed, $max_examples examples per operation; JUnit report in $report_dir)"
 echo "schemathesis: no failures (seed $seed, $max_examples examples per operation)"

@@ -27,7 +27,9 @@ function triageIcon(level) {
 // The care card of a triage level: colour, icon and words together. `reasons` are the
 // assessment's triage reasons; `clinician` shows their clinical texts and sources.
 export function triageCard(triage, { clinician = false } = {}) {
-  const level = LEVELS.includes(triage.level) ? triage.level : "routine";
+  // A level this page does not know (a newer server) is shown as urgent, never as less: an
+  // unknown answer must not read as reassurance.
+  const level = LEVELS.includes(triage.level) ? triage.level : "urgent";
   // The person reads the reasons for the level given; a clinician reads every rule that fired.
   const reasons = (triage.reasons || []).filter((r) => clinician || r.level === level);
   return h(
