@@ -97,7 +97,7 @@ export const STRINGS = {
 
   // Emergency at once.
   emergency_now_title: "Call your local emergency number now",
-  emergency_now_body: "What you have told us can be a sign of pressure on the nerves that control your bladder, bowels and legs. This needs treatment in hospital within hours.",
+  emergency_now_body: "What you have told us can be a sign of pressure on the nerves that control your bladder, bowels and legs. This needs to be checked in hospital now.",
   emergency_now_do: [
     "Call your local emergency number now, or go straight to the nearest emergency department.",
     "Do not wait to see if it gets better, and do not drive yourself.",
@@ -124,7 +124,7 @@ export const STRINGS = {
   triage_who_urgent: "Contact your doctor's surgery or an urgent care service today. If they cannot see you today, go to an urgent treatment centre.",
   triage_who_soon: "Book an appointment with your doctor or a physiotherapist to be seen within about 2 weeks.",
   triage_who_routine: "Book an appointment with your doctor or a physiotherapist at a time that suits you.",
-  triage_who_self_care: "Most back and leg pain like this gets better within weeks. See a doctor if it gets worse, if new problems start, or if it is not better in 4 to 6 weeks.",
+  triage_who_self_care: "You can look after this at home with the advice below. It also says when to see a doctor.",
   triage_reasons: "Why this level",
   red_flags_title: "Warning signs you told us about",
   disclaimer_title: "This is not a diagnosis",
