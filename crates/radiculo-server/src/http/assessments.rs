@@ -12,6 +12,7 @@ use radiculo_contract::{AssessmentJson, Form};
 use radiculo_engine::Options;
 use radiculo_store::{StoreError, StoredAssessment};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use serde_json::value::RawValue;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -146,8 +147,10 @@ async fn create(
         .write(&body.case, &assessment, Form::Full, &mut assessment_json);
     let assessment_json =
         String::from_utf8(assessment_json).map_err(|e| Error::Internal(e.to_string()))?;
-    let case_json =
-        serde_json::to_string(&body.value).map_err(|e| Error::Internal(e.to_string()))?;
+    // The case is stored as compact JSON, whatever the spacing it was sent with.
+    let case_json = serde_json::from_slice::<Value>(&body.bytes)
+        .and_then(|value| serde_json::to_string(&value))
+        .map_err(|e| Error::Internal(e.to_string()))?;
     let created_at = now();
     let stored = state
         .store

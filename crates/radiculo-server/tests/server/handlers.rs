@@ -80,6 +80,14 @@ async fn invalid_json_is_400() {
         assert_eq!(p["type"], "https://radiculo.invalid/problems/invalid-json");
         assert!(p.get("field").is_none());
     }
+    // Bytes that are not UTF-8 inside a string: JSON must be UTF-8.
+    let not_utf8 = Request::post("/v1/assess")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(&b"{\"age\": 47, \"id\": \"\xff\"}"[..]))
+        .unwrap();
+    let p = h.send(not_utf8).await.problem(StatusCode::BAD_REQUEST);
+    assert_eq!(p["type"], "https://radiculo.invalid/problems/invalid-json");
+    assert!(p["detail"].as_str().unwrap().contains("line 1"), "{p}");
 }
 
 #[tokio::test]
