@@ -20,8 +20,9 @@
 # The open-loop generator (c) sends request i at start + i/RATE whether or not earlier
 # answers have arrived and measures each latency from that due time, so queueing caused by a
 # slow server is counted (no coordinated omission), as wrk2 does; wrk2 is not in Debian.
-# Each phase also reports the CPU used by the server, by the generator and by other processes;
-# the table is flagged when others used more than 10% of a CPU (a shared machine). The server
+# Each phase also reports the CPU used by the server, by the generator and by other processes,
+# and the CPU time the hypervisor took (steal); the table is flagged when others used more than
+# 10% of a CPU (a shared machine) or the hypervisor more than 2% (a busy host). The server
 # inherits the environment, so RADICULO_LOG=warn measures it without per-request log lines.
 # Every generator is bounded in time (its own limit plus `timeout`); the server is stopped
 # by PID on exit, whatever happens.
@@ -322,27 +323,35 @@ count_rows() {
 # CPU used during a phase, in % of one CPU: by the server, by the load generator (this shell's
 # waited-for children, read with the `times` builtin) and by everything else on the machine
 # (user + nice + system of /proc/stat minus those two). Anything but ~0% for "others" means
-# another process shared the machine and the phase's numbers are too low.
+# another process shared the machine and the phase's numbers are too low. "stolen" is the time
+# the hypervisor ran something else while this virtual machine wanted its CPUs (steal in
+# /proc/stat): the latency tail follows it, so a phase with more than 2% is flagged too.
 TICK=$(getconf CLK_TCK)
 machine_ticks() { awk '/^cpu /{print $2 + $3 + $4; exit}' /proc/stat; }
+steal_ticks() { awk '/^cpu /{print $9; exit}' /proc/stat; }
 server_ticks() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"; }
 children_ticks() { # from a file holding the output of `times`
     awk -v t="$TICK" 'NR == 2 { s = 0; for (i = 1; i <= 2; i++) { f = $i; sub(/s$/, "", f); split(f, a, "m"); s += a[1] * 60 + a[2] } printf "%.0f", s * t }' "$1"
 }
 phase_start() {
-    P_M=$(machine_ticks); P_S=$(server_ticks); P_T=$(date +%s.%N); times >"$WORK/times0"
+    P_M=$(machine_ticks); P_X=$(steal_ticks); P_S=$(server_ticks); P_T=$(date +%s.%N); times >"$WORK/times0"
 }
-phase_end() { # sets CPU_LAST to "server S%, generator G%, others O%" (not in a subshell: `times`)
-    local m s t g
-    times >"$WORK/times1"; m=$(machine_ticks); s=$(server_ticks); t=$(date +%s.%N)
+phase_end() { # sets CPU_LAST to "server S%, generator G%, stolen X%, others O%" (not in a subshell: `times`)
+    local m x s t g
+    times >"$WORK/times1"; m=$(machine_ticks); x=$(steal_ticks); s=$(server_ticks); t=$(date +%s.%N)
     g=$(( $(children_ticks "$WORK/times1") - $(children_ticks "$WORK/times0") ))
-    CPU_LAST=$(awk -v dm=$((m - P_M)) -v ds=$((s - P_S)) -v dg="$g" -v dt="$(awk -v a="$P_T" -v b="$t" 'BEGIN{print b - a}')" -v tick="$TICK" \
+    CPU_LAST=$(awk -v dm=$((m - P_M)) -v dx=$((x - P_X)) -v ds=$((s - P_S)) -v dg="$g" -v dt="$(awk -v a="$P_T" -v b="$t" 'BEGIN{print b - a}')" -v tick="$TICK" \
         'BEGIN { k = 100 / tick / dt; o = (dm - ds - dg) * k; if (o < 0) o = 0;
-                 printf "server %.0f%%, generator %.0f%%, others %.0f%%", ds * k, dg * k, o }')
+                 printf "server %.0f%%, generator %.0f%%, stolen %.0f%%, others %.0f%%", ds * k, dg * k, dx * k, o }')
     local others=${CPU_LAST##* }; others=${others%\%}
+    local stolen=${CPU_LAST#*stolen }; stolen=${stolen%%\%*}
     if [ "$others" -gt 10 ]; then
         log "warning: other processes used ${others}% of a CPU during this phase"
         SHARED="${SHARED:+$SHARED, }$1"
+    fi
+    if [ "$stolen" -gt 2 ]; then
+        log "warning: the hypervisor took ${stolen}% of a CPU during this phase"
+        STOLEN="${STOLEN:+$STOLEN, }$1"
     fi
 }
 
@@ -483,5 +492,6 @@ $(printf '%s\n' "${ROWS[@]}")
 
 CPU during each phase (% of one CPU): $(printf '%s; ' "${CPUS[@]}" | sed 's/; $//').
 ${SHARED:+**Other processes used more than 10% of a CPU during $SHARED: those numbers are too low; rerun on a quiet machine.**
+}${STOLEN:+**The hypervisor took more than 2% of a CPU during $STOLEN: latencies there include pauses of the whole virtual machine; rerun when it is quiet.**
 }Server log (RADICULO_LOG=${RADICULO_LOG:-info}): $LOG_BYTES bytes, $SERVER_ERRORS WARN/ERROR lines.
 EOF
