@@ -101,26 +101,60 @@ pub(crate) fn mechanism_index(m: Mechanism) -> usize {
     }
 }
 
-/// A binary target for the explanation: 1.0 for the hypotheses where it holds, else 0.0,
-/// and the complement (kept as numbers so the sums below vectorise).
+/// A binary target for the explanation: per hypothesis, `[1.0, 0.0]` where it holds and
+/// `[0.0, 1.0]` where it does not (numbers, so that the sums below vectorise; side by side, so
+/// that one multiplication by a hypothesis's weight gives both its terms).
 #[derive(Debug, Clone)]
 pub(crate) struct Target {
-    pub member: Vec<f64>,
-    pub other: Vec<f64>,
+    pub mask: Vec<[f64; 2]>,
 }
 
 impl Target {
     pub(crate) fn new(member: impl Iterator<Item = bool>) -> Target {
-        let member: Vec<f64> = member.map(|m| if m { 1.0 } else { 0.0 }).collect();
-        let other = member.iter().map(|m| 1.0 - m).collect();
-        Target { member, other }
+        let mask = member
+            .map(|m| if m { [1.0, 0.0] } else { [0.0, 1.0] })
+            .collect();
+        Target { mask }
     }
+}
 
-    /// The weight of the target and of its complement. Both are summed directly (not one as
-    /// the total minus the other) so that a tiny side keeps its precision.
-    fn sums(&self, w: &[f64]) -> (f64, f64) {
-        (dot(w, &self.member), dot(w, &self.other))
+/// The weight of each target and of its complement. Both are summed directly (not one as the
+/// total minus the other) so that a tiny side keeps its precision.
+///
+/// Each sum is a dot product of the weights with a 0/1 mask, added up in four lanes (element
+/// `h` into lane `h % 4` for the whole chunks of four, then the lanes pairwise, then the
+/// remainder in order) so that the compiler can use vector instructions: floating-point
+/// addition is not associative, so it will not split one running sum itself. The explanation
+/// needs these sums for every target after every finding, so all targets are summed in one
+/// pass over the weights, each lane holding a target's two sides side by side.
+fn masked_sums<const N: usize>(w: &[f64], targets: &[&Target; N]) -> [(f64, f64); N] {
+    let n4 = w.len() / 4 * 4;
+    for t in targets {
+        // Lets the compiler drop the bounds checks in the loop.
+        assert_eq!(t.mask.len(), w.len());
     }
+    let mut lanes = [[[0.0; 2]; 4]; N];
+    for (c, x) in w[..n4].as_chunks::<4>().0.iter().enumerate() {
+        for (acc, t) in lanes.iter_mut().zip(targets) {
+            let m = &t.mask[4 * c..4 * c + 4];
+            for k in 0..4 {
+                acc[k][0] += x[k] * m[k][0];
+                acc[k][1] += x[k] * m[k][1];
+            }
+        }
+    }
+    std::array::from_fn(|t| {
+        let side = |s: usize| {
+            let a = &lanes[t];
+            let tail: f64 = w[n4..]
+                .iter()
+                .zip(&targets[t].mask[n4..])
+                .map(|(x, m)| x * m[s])
+                .sum();
+            (a[0][s] + a[1][s]) + (a[2][s] + a[3][s]) + tail
+        };
+        (side(0), side(1))
+    })
 }
 
 /// The chain-rule decomposition of one target's log odds.
@@ -135,23 +169,20 @@ pub(crate) struct Chain {
 /// For each target, log odds(T | e1..en) - log odds(T) = sum over i of
 /// log [P(ei | T, e<i) / P(ei | not T, e<i)], with findings taken in vocabulary order. Each
 /// term is that finding's weight; they add up exactly whatever the dependence between findings.
-pub(crate) fn explain(
+pub(crate) fn explain<const N: usize>(
     tables: &Tables,
     age: u8,
     obs: &Observation,
-    targets: &[&Target],
-) -> Vec<Chain> {
+    targets: &[&Target; N],
+) -> [Chain; N] {
     let mut w = tables.prior_for_age(&tables.prior, age).to_vec();
     let mut running: Vec<(u16, u16)> = Vec::with_capacity(obs.units.len());
-    let mut before: Vec<(f64, f64)> = targets.iter().map(|t| t.sums(&w)).collect();
-    let mut chains: Vec<Chain> = before
-        .iter()
-        .map(|(y, n)| Chain {
-            prior_log_odds: (y / n).ln(),
-            posterior_log_odds: 0.0,
-            weights: Vec::with_capacity(obs.findings.len()),
-        })
-        .collect();
+    let mut before = masked_sums(&w, targets);
+    let mut chains: [Chain; N] = std::array::from_fn(|t| Chain {
+        prior_log_odds: (before[t].0 / before[t].1).ln(),
+        posterior_log_odds: 0.0,
+        weights: Vec::with_capacity(obs.findings.len()),
+    });
     for &(f, present) in &obs.findings {
         let (unit, weight) =
             tables.finding_unit[f.index()].expect("observed findings are modelled");
@@ -180,8 +211,8 @@ pub(crate) fn explain(
                 *x *= l / o;
             }
         }
-        for ((t, chain), prev) in targets.iter().zip(&mut chains).zip(&mut before) {
-            let now = t.sums(&w);
+        let now = masked_sums(&w, targets);
+        for ((chain, prev), now) in chains.iter_mut().zip(&mut before).zip(now) {
             // One logarithm: ln(a / b) - ln(c / d) = ln(a d / (b c)).
             chain
                 .weights
@@ -189,13 +220,19 @@ pub(crate) fn explain(
             *prev = now;
         }
         // Weights are only ever compared as ratios, so rescale only to stay clear of underflow.
-        let total: f64 = w.iter().sum();
-        if total < 1e-150 {
-            for x in &mut w {
-                *x /= total;
-            }
-            for prev in &mut before {
-                *prev = (prev.0 / total, prev.1 / total);
+        // Any target's two sides add up to the total to within a few units in the last place,
+        // so the exact (sequential) total, on which the rescaling depends, is only needed when
+        // that estimate is anywhere near the threshold.
+        let estimate = before.first().map_or(0.0, |(y, n)| y + n);
+        if estimate < 2e-150 {
+            let total: f64 = w.iter().sum();
+            if total < 1e-150 {
+                for x in &mut w {
+                    *x /= total;
+                }
+                for prev in &mut before {
+                    *prev = (prev.0 / total, prev.1 / total);
+                }
             }
         }
     }
@@ -205,17 +242,49 @@ pub(crate) fn explain(
     chains
 }
 
-/// A dot product with four independent accumulators: floating-point addition is not
-/// associative, so the compiler will not split a single running sum into SIMD lanes itself.
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    let mut acc = [0.0; 4];
-    let (a4, a_rest) = a.split_at(a.len() / 4 * 4);
-    let (b4, b_rest) = b.split_at(a4.len());
-    for (x, y) in a4.chunks_exact(4).zip(b4.chunks_exact(4)) {
-        for k in 0..4 {
-            acc[k] += x[k] * y[k];
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The dot product the masked sums must reproduce bit for bit: four independent
+    /// accumulators over chunks of four, then a sequential tail.
+    fn dot(a: &[f64], b: &[f64]) -> f64 {
+        let mut acc = [0.0; 4];
+        let (a4, a_rest) = a.split_at(a.len() / 4 * 4);
+        let (b4, b_rest) = b.split_at(a4.len());
+        for (x, y) in a4.chunks_exact(4).zip(b4.chunks_exact(4)) {
+            for k in 0..4 {
+                acc[k] += x[k] * y[k];
+            }
+        }
+        let tail: f64 = a_rest.iter().zip(b_rest).map(|(x, y)| x * y).sum();
+        (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+    }
+
+    #[test]
+    fn masked_sums_are_the_dot_products_bit_for_bit() {
+        // A small deterministic generator: weights spread over many magnitudes, odd lengths.
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for n in [0, 1, 3, 4, 7, 84, 85, 87] {
+            let w: Vec<f64> = (0..n)
+                .map(|_| (next() % 1000) as f64 / 7.0 * 10f64.powi(-((next() % 40) as i32)))
+                .collect();
+            let targets: Vec<Target> = (0..3)
+                .map(|_| Target::new((0..n).map(|_| next() % 3 == 0)))
+                .collect();
+            let refs = [&targets[0], &targets[1], &targets[2]];
+            let sums = masked_sums(&w, &refs);
+            for (t, (y, no)) in refs.iter().zip(sums) {
+                let side = |s: usize| t.mask.iter().map(|m| m[s]).collect::<Vec<f64>>();
+                assert_eq!(y.to_bits(), dot(&w, &side(0)).to_bits());
+                assert_eq!(no.to_bits(), dot(&w, &side(1)).to_bits());
+            }
         }
     }
-    let tail: f64 = a_rest.iter().zip(b_rest).map(|(x, y)| x * y).sum();
-    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
 }
