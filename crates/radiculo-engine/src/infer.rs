@@ -5,40 +5,71 @@ use radiculo_kb::{FindingId, Mechanism};
 
 use crate::tables::{ABSENT, PRESENT, Tables};
 
-/// The observed units of a case: for each unit touched, its combo.
+/// The known findings of a case as table rows.
 #[derive(Debug, Clone)]
 pub(crate) struct Observation {
-    /// `(unit, combo)` for every unit with at least one known finding, in unit order.
-    pub units: Vec<(u16, u16)>,
-    /// Known findings the model uses, in vocabulary order, with presence.
-    pub findings: Vec<(FindingId, bool)>,
+    /// The table row of every unit with at least one known finding (the row of its combo), in
+    /// unit order.
+    pub rows: Vec<usize>,
+    /// Known findings the model uses, in vocabulary order.
+    pub steps: Vec<Step>,
+}
+
+/// One known finding, as the explanation takes it: its unit's combo before and after it, the
+/// findings before it in vocabulary order being known.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Step {
+    pub finding: FindingId,
+    pub present: bool,
+    /// The table row of the unit's combo before this finding; `None` when it is the unit's
+    /// first known finding (that row would be all ones).
+    pub before: Option<usize>,
+    /// The table row of the unit's combo with this finding.
+    pub after: usize,
 }
 
 impl Observation {
     pub(crate) fn new(tables: &Tables, evidence: &[(FindingId, bool)]) -> Observation {
-        let mut units: Vec<(u16, u16)> = Vec::with_capacity(evidence.len());
-        let mut findings = Vec::with_capacity(evidence.len());
-        for &(f, present) in evidence {
-            let Some((unit, weight)) = tables.finding_unit[f.index()] else {
+        // Each unit's combo so far, indexed by unit (a search of the units touched so far was
+        // quadratic in the number of answers). Combo 0 is "every member unknown".
+        let mut combos = vec![0u16; tables.units.len()];
+        let mut steps = Vec::with_capacity(evidence.len());
+        // The units touched, then (sorted) their rows.
+        let mut rows = Vec::with_capacity(evidence.len());
+        for &(finding, present) in evidence {
+            let Some((unit, weight)) = tables.finding_unit[finding.index()] else {
                 continue;
             };
-            findings.push((f, present));
+            let offset = tables.units[usize::from(unit)].offset;
+            let combo = &mut combos[usize::from(unit)];
+            let before = if *combo == 0 {
+                rows.push(usize::from(unit));
+                None
+            } else {
+                Some(offset + usize::from(*combo))
+            };
             let digit = if present { PRESENT } else { ABSENT } as u16;
-            match units.iter_mut().find(|(u, _)| *u == unit) {
-                Some((_, combo)) => *combo += digit * u16::from(weight),
-                None => units.push((unit, digit * u16::from(weight))),
-            }
+            *combo += digit * u16::from(weight);
+            steps.push(Step {
+                finding,
+                present,
+                before,
+                after: offset + usize::from(*combo),
+            });
         }
-        units.sort_unstable();
-        Observation { units, findings }
+        // Vocabulary order mostly follows unit order, so this is nearly free.
+        rows.sort_unstable();
+        for row in &mut rows {
+            *row = tables.units[*row].offset + usize::from(combos[*row]);
+        }
+        Observation { rows, steps }
     }
 }
 
 /// The normalised posterior over hypotheses, computed in log space.
 pub(crate) fn posterior(tables: &Tables, age: u8, obs: &Observation) -> Vec<f64> {
     let mut log_post = tables.prior_for_age(&tables.log_prior, age).to_vec();
-    for &(unit, combo) in &obs.units {
-        let row = tables.units[usize::from(unit)].offset + usize::from(combo);
+    for &row in &obs.rows {
         for (acc, ll) in log_post.iter_mut().zip(tables.row(&tables.log_lik, row)) {
             *acc += ll;
         }
@@ -176,39 +207,26 @@ pub(crate) fn explain<const N: usize>(
     targets: &[&Target; N],
 ) -> [Chain; N] {
     let mut w = tables.prior_for_age(&tables.prior, age).to_vec();
-    let mut running: Vec<(u16, u16)> = Vec::with_capacity(obs.units.len());
     let mut before = masked_sums(&w, targets);
     let mut chains: [Chain; N] = std::array::from_fn(|t| Chain {
         prior_log_odds: (before[t].0 / before[t].1).ln(),
         posterior_log_odds: 0.0,
-        weights: Vec::with_capacity(obs.findings.len()),
+        weights: Vec::with_capacity(obs.steps.len()),
     });
-    for &(f, present) in &obs.findings {
-        let (unit, weight) =
-            tables.finding_unit[f.index()].expect("observed findings are modelled");
-        let u = &tables.units[usize::from(unit)];
-        let digit = if present { PRESENT } else { ABSENT } as u16 * u16::from(weight);
-        let old = match running.iter_mut().find(|(x, _)| *x == unit) {
-            Some((_, combo)) => {
-                let old = *combo;
-                *combo += digit;
-                old
-            }
-            None => {
-                running.push((unit, digit));
-                0
-            }
-        };
-        let new_row = tables.row(&tables.lik, u.offset + usize::from(old + digit));
-        if old == 0 {
+    for step in &obs.steps {
+        let new_row = tables.row(&tables.lik, step.after);
+        match step.before {
             // The unit's first known finding: the row before it is all ones.
-            for (x, l) in w.iter_mut().zip(new_row) {
-                *x *= l;
+            None => {
+                for (x, l) in w.iter_mut().zip(new_row) {
+                    *x *= l;
+                }
             }
-        } else {
-            let old_row = tables.row(&tables.lik, u.offset + usize::from(old));
-            for ((x, l), o) in w.iter_mut().zip(new_row).zip(old_row) {
-                *x *= l / o;
+            Some(old) => {
+                let old_row = tables.row(&tables.lik, old);
+                for ((x, l), o) in w.iter_mut().zip(new_row).zip(old_row) {
+                    *x *= l / o;
+                }
             }
         }
         let now = masked_sums(&w, targets);

@@ -369,12 +369,12 @@ impl Engine {
                 weights: chain
                     .weights
                     .into_iter()
-                    .zip(&obs.findings)
-                    .map(|(weight, &(finding, present))| FindingWeight {
-                        finding,
-                        present,
+                    .zip(&obs.steps)
+                    .map(|(weight, step)| FindingWeight {
+                        finding: step.finding,
+                        present: step.present,
                         weight,
-                        source: self.finding_source(finding),
+                        source: self.finding_source(step.finding),
                     })
                     .collect(),
             })
