@@ -312,6 +312,10 @@ for (const viewport of Object.keys(VIEWPORTS)) {
     assert.match(firstRoot, /left/);
     assert.match(await page.locator('[data-table="conditions"]').textContent(), /M51\.16/);
     assert.equal(await page.locator('[data-table="mechanism"] tbody tr').count(), 3);
+    // Clinicians' probabilities are to a tenth of a percent, with the ends bounded.
+    for (const row of await page.locator('[data-table="mechanism"] tbody tr').allTextContents()) {
+      assert.match(row, /(\d{1,2}\.\d|<0\.1|>99\.9)%$/, row);
+    }
     assert.ok((await page.locator('[data-table="explanation"] tbody tr').count()) > 0);
     assert.match(await page.locator('[data-table="explanation"]').textContent(), /great toe/i);
     await checkpoint("assessment");

@@ -2,7 +2,7 @@
 // likely causes, why, the plan; the clinician tables; the summary for a doctor; the download.
 
 import { h, s } from "./dom.js";
-import { t, percent } from "./strings.js";
+import { t, percent, percentFine } from "./strings.js";
 import { bodyMap, regionKey, regionName, shadeLegend } from "./bodymap.js";
 
 export const LEVELS = ["emergency", "urgent", "soon", "routine", "self_care"];
@@ -341,25 +341,25 @@ export function clinicianResults({ assessment, reference, outline }) {
     ),
     clinicianTable(
       [t("col_root"), t("col_side"), t("col_probability")],
-      a.roots.map((r) => [r.root, r.side, percent(r.probability)]),
+      a.roots.map((r) => [r.root, r.side, percentFine(r.probability)]),
       t("clin_roots_title"),
       { "data-table": "roots" },
     ),
     clinicianTable(
       [t("col_condition"), t("col_icd10"), t("col_snomed"), t("col_mechanism"), t("col_probability")],
-      a.conditions.map((c) => [c.name, `${c.icd10} ${c.icd10_display}`, c.snomed || "—", c.mechanism, percent(c.probability)]),
+      a.conditions.map((c) => [c.name, `${c.icd10} ${c.icd10_display}`, c.snomed || "—", c.mechanism, percentFine(c.probability)]),
       t("clin_conditions_title"),
       { "data-table": "conditions" },
     ),
     clinicianTable(
       [t("col_mechanism"), t("col_probability")],
-      ["radicular", "referred", "other"].map((m) => [t(`mechanism_${m}`), percent(a.mechanism[m])]),
+      ["radicular", "referred", "other"].map((m) => [t(`mechanism_${m}`), percentFine(a.mechanism[m])]),
       t("clin_mechanism_title"),
       { "data-table": "mechanism" },
     ),
     clinicianTable(
       [t("col_target"), t("col_prior"), t("col_posterior")],
-      a.explanation_targets.map((x) => [targetName(x.target, a, true), percent(x.prior_probability), percent(x.posterior_probability)]),
+      a.explanation_targets.map((x) => [targetName(x.target, a, true), percentFine(x.prior_probability), percentFine(x.posterior_probability)]),
       t("clin_targets_title"),
       { "data-table": "targets" },
     ),

@@ -259,3 +259,12 @@ export function percent(p) {
   if (n > 99) return t("percent", { n: ">99" });
   return t("percent", { n });
 }
+
+// A probability to a tenth of a percent, for the clinician's tables, where 0.2% and 0.9%
+// are worth telling apart. The ends are "<0.1%" and ">99.9%".
+export function percentFine(p) {
+  const n = Math.round(p * 1000) / 10;
+  if (n < 0.1) return t("percent", { n: "<0.1" });
+  if (n > 99.9) return t("percent", { n: ">99.9" });
+  return t("percent", { n: n.toFixed(1) });
+}
