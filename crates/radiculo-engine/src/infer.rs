@@ -190,25 +190,28 @@ fn masked_sums<const N: usize>(w: &[f64], targets: &[&Target; N]) -> [(f64, f64)
 
 /// The chain-rule decomposition of one target's log odds.
 #[derive(Debug, Clone)]
-pub(crate) struct Chain {
+pub(crate) struct Chain<W> {
     pub prior_log_odds: f64,
     pub posterior_log_odds: f64,
     /// One weight per observed finding, in vocabulary order.
-    pub weights: Vec<f64>,
+    pub weights: Vec<W>,
 }
 
 /// For each target, log odds(T | e1..en) - log odds(T) = sum over i of
 /// log [P(ei | T, e<i) / P(ei | not T, e<i)], with findings taken in vocabulary order. Each
 /// term is that finding's weight; they add up exactly whatever the dependence between findings.
-pub(crate) fn explain<const N: usize>(
+/// `weight` shapes each (finding, weight) into the caller's item, so the chains are built in
+/// their final form.
+pub(crate) fn explain<const N: usize, W>(
     tables: &Tables,
     age: u8,
     obs: &Observation,
     targets: &[&Target; N],
-) -> [Chain; N] {
+    weight: impl Fn(&Step, f64) -> W,
+) -> [Chain<W>; N] {
     let mut w = tables.prior_for_age(&tables.prior, age).to_vec();
     let mut before = masked_sums(&w, targets);
-    let mut chains: [Chain; N] = std::array::from_fn(|t| Chain {
+    let mut chains: [Chain<W>; N] = std::array::from_fn(|t| Chain {
         prior_log_odds: (before[t].0 / before[t].1).ln(),
         posterior_log_odds: 0.0,
         weights: Vec::with_capacity(obs.steps.len()),
@@ -234,7 +237,7 @@ pub(crate) fn explain<const N: usize>(
             // One logarithm: ln(a / b) - ln(c / d) = ln(a d / (b c)).
             chain
                 .weights
-                .push(((now.0 * prev.1) / (prev.0 * now.1)).ln());
+                .push(weight(step, ((now.0 * prev.1) / (prev.0 * now.1)).ln()));
             *prev = now;
         }
         // Weights are only ever compared as ratios, so rescale only to stay clear of underflow.

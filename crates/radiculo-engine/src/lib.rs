@@ -358,7 +358,14 @@ impl Engine {
             &t.conditions[top_condition],
             &t.mechanisms[infer::mechanism_index(top_mechanism)],
         ];
-        let chains = infer::explain(&self.tables, case.age, obs, &members);
+        let chains = infer::explain(&self.tables, case.age, obs, &members, |step, weight| {
+            FindingWeight {
+                finding: step.finding,
+                present: step.present,
+                weight,
+                source: self.finding_source(step.finding),
+            }
+        });
         kinds
             .into_iter()
             .zip(chains)
@@ -366,17 +373,7 @@ impl Engine {
                 target,
                 prior_log_odds: chain.prior_log_odds,
                 posterior_log_odds: chain.posterior_log_odds,
-                weights: chain
-                    .weights
-                    .into_iter()
-                    .zip(&obs.steps)
-                    .map(|(weight, step)| FindingWeight {
-                        finding: step.finding,
-                        present: step.present,
-                        weight,
-                        source: self.finding_source(step.finding),
-                    })
-                    .collect(),
+                weights: chain.weights,
             })
             .collect()
     }

@@ -48,12 +48,16 @@ pub(crate) fn next<'e>(
     }
     let kb = engine.kb();
     let tables = engine.tables();
+    // Every answered finding as one set, so that each group item is one bit test (not a
+    // search of the evidence).
+    let mut asked = case.unsure;
+    for &(f, _) in &case.evidence {
+        asked.insert(f);
+    }
     let unknown_items = |g: &GroupDef| -> Vec<FindingId> {
-        g.items
-            .iter()
-            .copied()
-            .filter(|f| !case.asked(*f))
-            .collect()
+        let mut items = Vec::with_capacity(g.items.len());
+        items.extend(g.items.iter().copied().filter(|f| !asked.contains(*f)));
+        items
     };
     let ask_group = |g: &'e GroupDef, items: Vec<FindingId>| Question {
         id: &g.id,

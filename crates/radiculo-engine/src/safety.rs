@@ -203,19 +203,21 @@ pub(crate) fn triage<'e>(
         mechanisms,
     };
     let sides = sides(kb);
-    let mut reasons: Vec<TriageReason<'e>> = kb
-        .rules
-        .iter()
-        .filter(|r| holds(&r.when, &facts, sides))
-        .map(|r| TriageReason {
-            level: r.level,
-            id: &r.id,
-            patient: &r.patient,
-            clinician: &r.clinician,
-            findings: named(&r.when, present).iter().collect(),
-            source: &r.source.text,
-        })
-        .collect();
+    // Room for every reason at once (a filter's size hint is zero).
+    let mut reasons: Vec<TriageReason<'e>> = Vec::with_capacity(kb.rules.len() + flags.len() + 1);
+    reasons.extend(
+        kb.rules
+            .iter()
+            .filter(|r| holds(&r.when, &facts, sides))
+            .map(|r| TriageReason {
+                level: r.level,
+                id: &r.id,
+                patient: &r.patient,
+                clinician: &r.clinician,
+                findings: named(&r.when, present).iter().collect(),
+                source: &r.source.text,
+            }),
+    );
     reasons.extend(flags.iter().map(|f| TriageReason {
         level: f.def.min_level,
         id: &f.def.id,
@@ -292,10 +294,15 @@ pub(crate) fn plan<'e>(
         mechanisms,
     };
     let sides = sides(kb);
-    kb.advice
-        .iter()
-        .filter(|a| a.when.as_ref().is_none_or(|w| holds(w, &facts, sides)))
-        .collect()
+    // Room for every item at once: a plan is a good part of the advice, and growing the
+    // vector from a filter's size hint of zero took several reallocations per case.
+    let mut plan = Vec::with_capacity(kb.advice.len());
+    plan.extend(
+        kb.advice
+            .iter()
+            .filter(|a| a.when.as_ref().is_none_or(|w| holds(w, &facts, sides))),
+    );
+    plan
 }
 
 fn sides(kb: &Kb) -> [&FindingSet; 2] {
