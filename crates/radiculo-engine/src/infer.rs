@@ -107,13 +107,14 @@ pub(crate) fn marginals(
     let mut conditions = vec![0.0; n_conditions];
     let mut mechanisms = [0.0; 3];
     let reported = (1u32 << (2 * n_roots)) - 1;
+    // Indexed by bit `2 * root + side`, as in `Hypothesis::roots`.
+    let by_bit = roots.as_flattened_mut();
     for (h, p) in tables.hyps.iter().zip(post) {
         conditions[h.condition] += p;
         mechanisms[mechanism_index(h.mechanism)] += p;
         let mut bits = h.roots & reported;
         while bits != 0 {
-            let b = bits.trailing_zeros() as usize;
-            roots[b / 2][b % 2] += p;
+            by_bit[bits.trailing_zeros() as usize] += p;
             bits &= bits - 1;
         }
     }
