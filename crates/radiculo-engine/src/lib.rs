@@ -79,6 +79,16 @@ impl Case {
         set
     }
 
+    /// Every answered finding (present, absent or not sure), as a set: one bit test each
+    /// where `asked` would search the evidence.
+    pub fn asked_set(&self) -> FindingSet {
+        let mut set = self.unsure;
+        for &(f, _) in &self.evidence {
+            set.insert(f);
+        }
+        set
+    }
+
     /// Whether a finding is known (present or absent).
     pub fn knows(&self, f: FindingId) -> bool {
         self.evidence

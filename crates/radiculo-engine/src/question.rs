@@ -48,12 +48,7 @@ pub(crate) fn next<'e>(
     }
     let kb = engine.kb();
     let tables = engine.tables();
-    // Every answered finding as one set, so that each group item is one bit test (not a
-    // search of the evidence).
-    let mut asked = case.unsure;
-    for &(f, _) in &case.evidence {
-        asked.insert(f);
-    }
+    let asked = case.asked_set();
     let unknown_items = |g: &GroupDef| -> Vec<FindingId> {
         let mut items = Vec::with_capacity(g.items.len());
         items.extend(g.items.iter().copied().filter(|f| !asked.contains(*f)));
@@ -193,10 +188,11 @@ fn best_single<'e>(
     let now = Summary::of(tables, n_c, post.iter().copied());
     let h_now = now.entropy();
     let present_now = case.present();
+    let asked = case.asked_set();
     let mut best: Option<(f64, FindingId, Why)> = None;
     for (i, def) in kb.vocab.findings.iter().enumerate() {
         let f = FindingId(i as u16);
-        if case.asked(f) || kb.groups.iter().any(|g| g.set.contains(f)) {
+        if asked.contains(f) || kb.groups.iter().any(|g| g.set.contains(f)) {
             continue;
         }
         if case.mode == Mode::Patient && (def.examiner || def.question_patient.is_none()) {
