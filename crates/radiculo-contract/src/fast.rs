@@ -20,6 +20,9 @@ struct CaseFields<'a> {
     #[serde(borrow)]
     sex: Option<&'a str>,
     symptom_duration_days: Option<u64>,
+    /// Missing: `None`; `null`: `Some(None)` (asked, not given); a number: `Some(Some(_))`.
+    #[serde(default, deserialize_with = "given")]
+    pain_score: Option<Option<u64>>,
     #[serde(borrow)]
     evidence: Option<Vec<EvidenceFields<'a>>>,
     #[serde(borrow)]
@@ -31,6 +34,11 @@ struct CaseFields<'a> {
 struct EvidenceFields<'a> {
     id: &'a str,
     state: &'a str,
+}
+
+/// A field that is present, `null` or not: so that `null` and a missing field differ.
+fn given<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<u64>>, D::Error> {
+    Option::<u64>::deserialize(d).map(Some)
 }
 
 /// The case, if the text is a valid case in the common form; `None` to take the `Value` path.
@@ -52,6 +60,12 @@ pub(crate) fn parse(engine: &Engine, text: &str) -> Option<Case> {
         Some(d) if d <= crate::MAX_DURATION_DAYS => Some(d as u32),
         Some(_) => return None,
     };
+    let (pain_score, pain_score_asked) = match fields.pain_score {
+        None => (None, false),
+        Some(None) => (None, true),
+        Some(Some(p)) if p <= u64::from(crate::MAX_PAIN_SCORE) => (Some(p as u8), true),
+        Some(Some(_)) => return None,
+    };
     let mode = match fields.mode {
         None | Some("patient") => Mode::Patient,
         Some("clinician") => Mode::Clinician,
@@ -66,6 +80,8 @@ pub(crate) fn parse(engine: &Engine, text: &str) -> Option<Case> {
         mode,
         evidence: Vec::with_capacity(items.len()),
         unsure: FindingSet::EMPTY,
+        pain_score,
+        pain_score_asked,
     };
     let vocab = &engine.kb().vocab;
     let mut seen = FindingSet::EMPTY;

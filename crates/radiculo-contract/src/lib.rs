@@ -1,4 +1,4 @@
-//! Contract v1 (`case-format.md`) at the edge: case JSON in, with every problem named by its
+//! Contract v1.1 (`case-format.md`) at the edge: case JSON in, with every problem named by its
 //! JSON path; assessment JSON out.
 //!
 //! Parsing never guesses: an unknown field, an unknown finding id (with the closest known ids
@@ -29,6 +29,9 @@ pub(crate) fn target_name(kb: &radiculo_kb::Kb, t: &radiculo_engine::Explanation
 
 /// The longest episode the contract accepts, in days (about 110 years).
 pub const MAX_DURATION_DAYS: u64 = 40_200;
+
+/// The highest pain score (contract v1.1: 0 to 10).
+pub const MAX_PAIN_SCORE: u8 = 10;
 
 /// Why a case was rejected.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -89,11 +92,11 @@ pub fn case_from_value(engine: &Engine, value: &Value) -> Result<Case, ContractE
     for key in obj.keys() {
         if !matches!(
             key.as_str(),
-            "id" | "age" | "sex" | "symptom_duration_days" | "evidence" | "mode"
+            "id" | "age" | "sex" | "symptom_duration_days" | "pain_score" | "evidence" | "mode"
         ) {
             return Err(ContractError::invalid(
                 key.clone(),
-                "unknown field; a case has id, age, sex, symptom_duration_days, evidence and mode",
+                "unknown field; a case has id, age, sex, symptom_duration_days, pain_score, evidence and mode",
             ));
         }
     }
@@ -145,6 +148,21 @@ pub fn case_from_value(engine: &Engine, value: &Value) -> Result<Case, ContractE
             Some(d as u32)
         }
     };
+    // `null` is "asked and not given": the interview does not ask again.
+    let (pain_score, pain_score_asked) = match obj.get("pain_score") {
+        None => (None, false),
+        Some(Value::Null) => (None, true),
+        Some(v) => {
+            let p = integer(v, "pain_score")?;
+            if p > u64::from(MAX_PAIN_SCORE) {
+                return Err(ContractError::invalid(
+                    "pain_score",
+                    format!("{p} is out of range (0 to {MAX_PAIN_SCORE})"),
+                ));
+            }
+            (Some(p as u8), true)
+        }
+    };
     let mode = match obj.get("mode") {
         None | Some(Value::Null) => Mode::Patient,
         Some(Value::String(s)) => match s.as_str() {
@@ -167,6 +185,8 @@ pub fn case_from_value(engine: &Engine, value: &Value) -> Result<Case, ContractE
         mode,
         evidence: Vec::new(),
         unsure: radiculo_kb::FindingSet::EMPTY,
+        pain_score,
+        pain_score_asked,
     };
     match obj.get("evidence") {
         None | Some(Value::Null) => {}

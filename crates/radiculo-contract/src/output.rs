@@ -1,6 +1,6 @@
 //! The assessment as contract JSON. Fields beyond the contract are additions, never changes.
 
-use radiculo_engine::{Assessment, Case, Engine};
+use radiculo_engine::{Assessment, Case, Engine, QuestionKind};
 use radiculo_kb::{FindingId, Mechanism, TriageLevel};
 use serde::Serialize;
 
@@ -30,6 +30,12 @@ pub struct AssessmentJson<'a> {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct TriageJson<'a> {
     level: &'static str,
+    /// What to do, in a few words, for the person (the knowledge base's text for the level).
+    headline: &'a str,
+    /// Where to go and how fast, for the person.
+    instruction: &'a str,
+    clinician_headline: &'a str,
+    clinician_instruction: &'a str,
     reasons: Vec<ReasonJson<'a>>,
 }
 
@@ -69,6 +75,8 @@ struct RootJson<'a> {
     root: &'a str,
     side: &'static str,
     probability: f64,
+    /// The probability in words, for people who prefer words.
+    likelihood: &'a str,
 }
 
 #[derive(Debug, Serialize)]
@@ -83,6 +91,8 @@ struct ConditionJson<'a> {
     patient_name: &'a str,
     mechanism: &'static str,
     icd10_display: &'a str,
+    /// The probability in words, for people who prefer words.
+    likelihood: &'a str,
 }
 
 #[derive(Debug, Serialize)]
@@ -113,6 +123,9 @@ struct PlanJson<'a> {
     text: &'a str,
     source: &'a str,
     topic: &'a str,
+    /// For an item that lists questions still to answer: those not yet answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unanswered: Option<Vec<&'a str>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -121,13 +134,33 @@ struct QuestionJson<'a> {
     id: &'a str,
     text: &'a str,
     why: String,
+    /// `finding`, `group` or `number`.
+    kind: &'static str,
     /// The group's finding ids (the contract's field).
     #[serde(skip_serializing_if = "Option::is_none")]
     items: Option<Vec<&'a str>>,
+    /// For a number: the range and what its ends mean.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    min: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    min_label: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_label: Option<&'a str>,
 }
 
 fn level(l: TriageLevel) -> &'static str {
     l.as_str()
+}
+
+/// The contract's name of a question's kind.
+pub(crate) fn question_kind(k: &QuestionKind) -> &'static str {
+    match k {
+        QuestionKind::Finding(_) => "finding",
+        QuestionKind::Group(_) => "group",
+        QuestionKind::Number(_) => "number",
+    }
 }
 
 pub(crate) fn sigmoid(log_odds: f64) -> f64 {
@@ -171,6 +204,10 @@ pub fn to_json<'a>(
         disclaimer: &kb.disclaimer,
         triage: TriageJson {
             level: level(a.triage.level),
+            headline: &kb.level(a.triage.level).headline,
+            instruction: &kb.level(a.triage.level).instruction,
+            clinician_headline: &kb.level(a.triage.level).clinician_headline,
+            clinician_instruction: &kb.level(a.triage.level).clinician_instruction,
             reasons: a
                 .triage
                 .reasons
@@ -209,6 +246,7 @@ pub fn to_json<'a>(
                 root: &kb.model.roots[r.root],
                 side: r.side.as_str(),
                 probability: r.probability,
+                likelihood: kb.likelihood_word(r.probability),
             })
             .collect(),
         conditions: a
@@ -223,6 +261,7 @@ pub fn to_json<'a>(
                 patient_name: &c.def.patient_name,
                 mechanism: c.def.mechanism.as_str(),
                 icd10_display: &c.def.icd10_display,
+                likelihood: kb.likelihood_word(c.probability),
             })
             .collect(),
         explanation,
@@ -236,13 +275,29 @@ pub fn to_json<'a>(
                 text: &p.text,
                 source: &p.source.text,
                 topic: &p.topic,
+                unanswered: (!p.lists_unanswered.is_empty())
+                    .then(|| names(&case.unanswered(&p.lists_unanswered))),
             })
             .collect(),
-        next_question: a.next_question.as_ref().map(|q| QuestionJson {
-            id: q.id,
-            text: q.text,
-            why: q.why.clone(),
-            items: q.items.as_deref().map(names),
+        next_question: a.next_question.as_ref().map(|q| {
+            let number = match &q.kind {
+                QuestionKind::Number(n) => Some(*n),
+                _ => None,
+            };
+            QuestionJson {
+                id: q.id,
+                text: q.text,
+                why: q.why.clone(),
+                kind: question_kind(&q.kind),
+                items: match &q.kind {
+                    QuestionKind::Group(items) => Some(names(items)),
+                    _ => None,
+                },
+                min: number.map(|n| n.min),
+                max: number.map(|n| n.max),
+                min_label: number.map(|n| n.min_label.as_str()),
+                max_label: number.map(|n| n.max_label.as_str()),
+            }
         }),
     }
 }

@@ -11,7 +11,7 @@
 
 use std::borrow::Borrow;
 
-use radiculo_engine::{Assessment, Case, Engine, ExplanationTarget, FindingWeight};
+use radiculo_engine::{Assessment, Case, Engine, ExplanationTarget, FindingWeight, QuestionKind};
 use radiculo_kb::{AdviceDef, ConditionDef, FindingId, Kb, Mechanism, RedFlagDef, Side};
 
 /// Which form of the assessment to write.
@@ -203,6 +203,17 @@ fn write(
 
     w.raw(b",\"triage\":{\"level\":");
     w.string(a.triage.level.as_str());
+    if full {
+        let l = kb.level(a.triage.level);
+        w.raw(b",\"headline\":");
+        w.string(&l.headline);
+        w.raw(b",\"instruction\":");
+        w.string(&l.instruction);
+        w.raw(b",\"clinician_headline\":");
+        w.string(&l.clinician_headline);
+        w.raw(b",\"clinician_instruction\":");
+        w.string(&l.clinician_instruction);
+    }
     w.raw(b",\"reasons\":[");
     for (i, r) in a.triage.reasons.iter().enumerate() {
         w.comma(i);
@@ -279,6 +290,8 @@ fn write(
             w.string(side);
             w.raw(b",\"probability\":");
             w.number(r.probability);
+            w.raw(b",\"likelihood\":");
+            w.string(kb.likelihood_word(r.probability));
             w.raw(b"}");
         } else {
             w.raw(b"[");
@@ -304,6 +317,11 @@ fn write(
         match cached {
             Some([_, tail]) => w.raw(tail[usize::from(!full)].as_bytes()),
             None => w.condition_tail(c.def, full),
+        }
+        if full {
+            w.raw(b",\"likelihood\":");
+            w.string(kb.likelihood_word(c.probability));
+            w.raw(b"}");
         }
     }
 
@@ -371,9 +389,16 @@ fn write(
     w.raw(b"],\"plan\":[");
     for (i, p) in a.plan.iter().enumerate() {
         w.comma(i);
+        let lists = !p.lists_unanswered.is_empty();
         match texts.and_then(|t| Some(&t.advice[index_in(&kb.advice, *p)?])) {
-            Some(item) => w.raw(item[usize::from(!full)].as_bytes()),
-            None => w.plan_item(p, full),
+            // An item that lists unanswered questions ends with the case's own list.
+            Some(item) if !(lists && full) => w.raw(item[usize::from(!full)].as_bytes()),
+            _ => w.plan_item(p, full),
+        }
+        if lists && full {
+            w.raw(b",\"unanswered\":");
+            w.findings(&case.unanswered(&p.lists_unanswered));
+            w.raw(b"}");
         }
     }
     w.raw(b"]");
@@ -386,9 +411,24 @@ fn write(
             w.string(q.text);
             w.raw(b",\"why\":");
             w.string(&q.why);
-            if let Some(items) = &q.items {
-                w.raw(b",\"items\":");
-                w.findings(items);
+            w.raw(b",\"kind\":");
+            w.string(crate::output::question_kind(&q.kind));
+            match &q.kind {
+                QuestionKind::Group(items) => {
+                    w.raw(b",\"items\":");
+                    w.findings(items);
+                }
+                QuestionKind::Number(n) => {
+                    w.raw(b",\"min\":");
+                    w.raw(n.min.to_string().as_bytes());
+                    w.raw(b",\"max\":");
+                    w.raw(n.max.to_string().as_bytes());
+                    w.raw(b",\"min_label\":");
+                    w.string(&n.min_label);
+                    w.raw(b",\"max_label\":");
+                    w.string(&n.max_label);
+                }
+                QuestionKind::Finding(_) => {}
             }
             w.raw(b"}");
         }
@@ -466,7 +506,7 @@ impl Writer<'_, '_> {
             self.string(c.mechanism.as_str());
             self.raw(b",\"icd10_display\":");
             self.string(&c.icd10_display);
-            self.raw(b"}");
+            // The object is closed after the likelihood word, which depends on the case.
         } else {
             self.raw(b",");
             self.string(&c.icd10);
@@ -487,7 +527,10 @@ impl Writer<'_, '_> {
             self.string(&p.source.text);
             self.raw(b",\"topic\":");
             self.string(&p.topic);
-            self.raw(b"}");
+            // An item that lists unanswered questions is closed after its list.
+            if p.lists_unanswered.is_empty() {
+                self.raw(b"}");
+            }
         } else {
             self.string(&p.id);
         }

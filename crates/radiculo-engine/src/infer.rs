@@ -66,14 +66,10 @@ impl Observation {
     }
 }
 
-/// The normalised posterior over hypotheses, computed in log space.
-pub(crate) fn posterior(tables: &Tables, age: u8, obs: &Observation) -> Vec<f64> {
-    let mut log_post = tables.prior_for_age(&tables.log_prior, age).to_vec();
-    for &row in &obs.rows {
-        for (acc, ll) in log_post.iter_mut().zip(tables.row(&tables.log_lik, row)) {
-            *acc += ll;
-        }
-    }
+/// The normalised posterior over hypotheses, computed in log space from the case's log prior
+/// (see `Engine::log_prior`), which it takes over.
+pub(crate) fn posterior(tables: &Tables, log_prior: &[f64], obs: &Observation) -> Vec<f64> {
+    let mut log_post = log_joint(tables, log_prior, obs);
     let max = log_post.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let mut total = 0.0;
     for x in &mut log_post {
@@ -84,6 +80,24 @@ pub(crate) fn posterior(tables: &Tables, age: u8, obs: &Observation) -> Vec<f64>
         *x /= total;
     }
     log_post
+}
+
+/// log P(h, evidence) per hypothesis: the log prior plus each observed unit's row.
+fn log_joint(tables: &Tables, log_prior: &[f64], obs: &Observation) -> Vec<f64> {
+    let mut log_joint = log_prior.to_vec();
+    for &row in &obs.rows {
+        for (acc, ll) in log_joint.iter_mut().zip(tables.row(&tables.log_lik, row)) {
+            *acc += ll;
+        }
+    }
+    log_joint
+}
+
+/// log P(evidence) (up to the constant the log prior leaves out).
+pub(crate) fn log_evidence(tables: &Tables, log_prior: &[f64], obs: &Observation) -> f64 {
+    let lj = log_joint(tables, log_prior, obs);
+    let max = lj.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    max + lj.iter().map(|x| (x - max).exp()).sum::<f64>().ln()
 }
 
 /// Marginals of the posterior.
@@ -205,12 +219,14 @@ pub(crate) struct Chain<W> {
 /// their final form.
 pub(crate) fn explain<const N: usize, W>(
     tables: &Tables,
-    age: u8,
+    log_prior: &[f64],
     obs: &Observation,
     targets: &[&Target; N],
     weight: impl Fn(&Step, f64) -> W,
 ) -> [Chain<W>; N] {
-    let mut w = tables.prior_for_age(&tables.prior, age).to_vec();
+    // The prior as probabilities (only ratios matter, so no need to normalise).
+    let max = log_prior.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let mut w: Vec<f64> = log_prior.iter().map(|x| (x - max).exp()).collect();
     let mut before = masked_sums(&w, targets);
     let mut chains: [Chain<W>; N] = std::array::from_fn(|t| Chain {
         prior_log_odds: (before[t].0 / before[t].1).ln(),

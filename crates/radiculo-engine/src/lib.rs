@@ -10,9 +10,11 @@
 //! - `tables`: the knowledge base's model compiled into dense likelihood tables;
 //! - `infer`: exact posterior, marginals and chain-rule explanations;
 //! - [`safety`]: red flags, triage and the plan (deterministic, applied after the model);
+//! - `blind`: which red-flag findings each model-reading triage rule must not read;
 //! - `question`: the next most useful question.
 #![deny(missing_docs)]
 
+mod blind;
 mod infer;
 mod question;
 pub mod safety;
@@ -22,7 +24,7 @@ use radiculo_kb::{
     AdviceDef, ConditionDef, FindingId, FindingSet, Kb, Mechanism, Side, TriageLevel,
 };
 
-pub use question::Question;
+pub use question::{PAIN_SCORE, Question, QuestionKind};
 pub use safety::{RaisedFlag, Triage, TriageReason};
 pub use tables::{MAX_AGE, MIN_AGE};
 
@@ -65,6 +67,11 @@ pub struct Case {
     /// Findings answered "not sure" (`unknown` given explicitly): the model ignores them, but
     /// the interview does not ask them again.
     pub unsure: FindingSet,
+    /// The worst back or leg pain in the last 24 hours, 0 to 10, if given.
+    pub pain_score: Option<u8>,
+    /// Whether the pain score was asked (given, or left out on purpose with `null`): the
+    /// interview does not ask it again.
+    pub pain_score_asked: bool,
 }
 
 impl Case {
@@ -77,6 +84,22 @@ impl Case {
             }
         }
         set
+    }
+
+    /// The findings answered present or absent.
+    pub fn known(&self) -> FindingSet {
+        let mut set = FindingSet::EMPTY;
+        for &(f, _) in &self.evidence {
+            set.insert(f);
+        }
+        set
+    }
+
+    /// The findings of `set` not answered present or absent, in vocabulary order (what a plan
+    /// item that lists unanswered questions names).
+    pub fn unanswered(&self, set: &FindingSet) -> Vec<FindingId> {
+        let known = self.known();
+        set.iter().filter(|f| !known.contains(*f)).collect()
     }
 
     /// Every answered finding (present, absent or not sure), as a set: one bit test each
@@ -236,6 +259,8 @@ pub struct Engine {
     targets: Targets,
     /// The sources behind each finding's likelihoods, by finding index.
     finding_sources: Vec<String>,
+    /// For each triage rule, the red-flag findings it must not read (see `blind`).
+    blind: Vec<FindingSet>,
 }
 
 impl Engine {
@@ -259,12 +284,83 @@ impl Engine {
                 .map(|m| infer::Target::new(hyps.iter().map(|h| h.mechanism == *m)))
                 .collect(),
         };
+        let blind = blind::blind_sets(&kb, &tables);
         Engine {
             kb,
             tables,
             targets,
             finding_sources,
+            blind,
         }
+    }
+
+    /// The red-flag findings triage rule `rule` (an index into the knowledge base's rules) does
+    /// not read: empty unless the rule reads the posterior.
+    pub fn blind_set(&self, rule: usize) -> &FindingSet {
+        &self.blind[rule]
+    }
+
+    /// The case's log prior per hypothesis: the prior for its age, with its sex and the
+    /// duration band as evidence on the hypothesis (not normalised).
+    fn log_prior(&self, case: &Case) -> Vec<f64> {
+        let t = &self.tables;
+        let mut lp = t.log_prior_for_age(case.age).to_vec();
+        let mut add = |row: &[f64]| {
+            for (x, y) in lp.iter_mut().zip(row) {
+                *x += y;
+            }
+        };
+        match case.sex {
+            Some(Sex::Female) => add(t.log_sex_row(0)),
+            Some(Sex::Male) => add(t.log_sex_row(1)),
+            Some(Sex::Other) | None => {}
+        }
+        if let Some(days) = case.duration_days {
+            add(t.log_duration_row(self.kb.model.duration_band(days)));
+        }
+        lp
+    }
+
+    /// The posterior and its marginals.
+    fn infer(&self, case: &Case) -> Inferred {
+        let obs = infer::Observation::new(&self.tables, &case.evidence);
+        let log_prior = self.log_prior(case);
+        let post = infer::posterior(&self.tables, &log_prior, &obs);
+        let m = infer::marginals(
+            &self.tables,
+            &post,
+            self.kb.model.conditions.len(),
+            self.kb.model.reported_roots,
+        );
+        Inferred {
+            obs,
+            log_prior,
+            post,
+            m,
+        }
+    }
+
+    /// The probability that a finding not yet answered would be answered present, given the
+    /// case (0 or 1 for a known finding; the knowledge base's checks of published accuracy
+    /// use this).
+    pub fn predictive(&self, case: &Case, f: FindingId) -> f64 {
+        if let Some(present) = case
+            .evidence
+            .iter()
+            .find(|(g, _)| *g == f)
+            .map(|(_, p)| *p)
+        {
+            return if present { 1.0 } else { 0.0 };
+        }
+        let mut with = case.clone();
+        with.set(f, Some(true));
+        let log_prior = self.log_prior(case);
+        let evidence = |c: &Case| {
+            let obs = infer::Observation::new(&self.tables, &c.evidence);
+            infer::log_evidence(&self.tables, &log_prior, &obs)
+        };
+        // P(f | e) = P(f, e) / P(e).
+        (evidence(&with) - evidence(case)).exp()
     }
 
     /// The knowledge base.
@@ -280,24 +376,24 @@ impl Engine {
     /// Assesses a case.
     pub fn assess(&self, case: &Case, options: Options) -> Assessment<'_> {
         let kb = &self.kb;
-        let present = case.present();
-        let obs = infer::Observation::new(&self.tables, &case.evidence);
-        let post = infer::posterior(&self.tables, case.age, &obs);
-        let m = infer::marginals(
-            &self.tables,
-            &post,
-            kb.model.conditions.len(),
-            kb.model.reported_roots,
-        );
-        let red_flags = safety::red_flags(kb, case, &present);
-        let triage = safety::triage(kb, case, &present, &red_flags, &m.conditions, &m.mechanisms);
+        let (present, known) = (case.present(), case.known());
+        let Inferred {
+            obs,
+            log_prior,
+            post,
+            m,
+        } = self.infer(case);
+        let facts =
+            safety::Facts::new(case, &present, &known).with_model(&m.conditions, &m.mechanisms);
+        let red_flags = safety::red_flags(kb, &facts);
+        let mut view = BlindView::new(self, case, &post);
+        let triage = safety::triage(kb, &facts, &red_flags, &mut view);
         let plan = safety::plan(
             kb,
-            case,
-            &present,
-            triage.level,
-            &m.conditions,
-            &m.mechanisms,
+            &safety::Facts {
+                triage: Some(triage.level),
+                ..facts
+            },
         );
 
         let mut roots: Vec<RootProbability> = m
@@ -323,9 +419,9 @@ impl Engine {
             .collect();
         conditions.sort_by(|a, b| b.probability.total_cmp(&a.probability));
 
-        let explanations = self.explanations(case, &obs, &roots, &m);
+        let explanations = self.explanations(&log_prior, &obs, &roots, &m);
         let next_question = if options.next_question {
-            question::next(self, case, &post, &triage)
+            question::next(self, case, &facts, &post, &triage)
         } else {
             None
         };
@@ -343,17 +439,11 @@ impl Engine {
 
     fn explanations(
         &self,
-        case: &Case,
+        log_prior: &[f64],
         obs: &infer::Observation,
         roots: &[RootProbability],
         m: &infer::Marginals,
     ) -> Vec<Explanation<'_>> {
-        let argmax = |v: &[f64]| {
-            v.iter()
-                .enumerate()
-                .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(&a.0)))
-                .map_or(0, |(i, _)| i)
-        };
         let top_root = roots[0];
         let top_condition = argmax(&m.conditions);
         let top_mechanism = Mechanism::ALL[argmax(&m.mechanisms)];
@@ -368,7 +458,7 @@ impl Engine {
             &t.conditions[top_condition],
             &t.mechanisms[infer::mechanism_index(top_mechanism)],
         ];
-        let chains = infer::explain(&self.tables, case.age, obs, &members, |step, weight| {
+        let chains = infer::explain(&self.tables, log_prior, obs, &members, |step, weight| {
             FindingWeight {
                 finding: step.finding,
                 present: step.present,
@@ -397,18 +487,13 @@ impl Engine {
     /// explanation and the plan (for an interview step that only needs what to ask next).
     pub fn next_question(&self, case: &Case) -> Option<Question<'_>> {
         let kb = &self.kb;
-        let present = case.present();
-        let obs = infer::Observation::new(&self.tables, &case.evidence);
-        let post = infer::posterior(&self.tables, case.age, &obs);
-        let m = infer::marginals(
-            &self.tables,
-            &post,
-            kb.model.conditions.len(),
-            kb.model.reported_roots,
-        );
-        let red_flags = safety::red_flags(kb, case, &present);
-        let triage = safety::triage(kb, case, &present, &red_flags, &m.conditions, &m.mechanisms);
-        question::next(self, case, &post, &triage)
+        let (present, known) = (case.present(), case.known());
+        let Inferred { post, m, .. } = self.infer(case);
+        let facts =
+            safety::Facts::new(case, &present, &known).with_model(&m.conditions, &m.mechanisms);
+        let red_flags = safety::red_flags(kb, &facts);
+        let triage = safety::triage(kb, &facts, &red_flags, &mut BlindView::new(self, case, &post));
+        question::next(self, case, &facts, &post, &triage)
     }
 
     /// The triage level alone (for property tests and quick checks).
@@ -421,6 +506,111 @@ impl Engine {
         )
         .triage
         .level
+    }
+}
+
+/// The index of the largest value, the first of equals (how "the leading condition" and "the
+/// leading mechanism" are chosen everywhere).
+pub fn argmax(v: &[f64]) -> usize {
+    v.iter()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(&a.0)))
+        .map_or(0, |(i, _)| i)
+}
+
+/// The posterior of a case and what is derived from it.
+struct Inferred {
+    obs: infer::Observation,
+    log_prior: Vec<f64>,
+    post: Vec<f64>,
+    m: infer::Marginals,
+}
+
+/// The posterior marginals each model-reading rule reads: the case's own, or, when the case
+/// answers any of the rule's blind findings, those of the case without them (computed once per
+/// blind set and kept).
+struct BlindView<'a> {
+    engine: &'a Engine,
+    case: &'a Case,
+    known: FindingSet,
+    post: &'a [f64],
+    /// `(findings left out, conditions, mechanisms)`.
+    cache: Vec<(FindingSet, Vec<f64>, [f64; 3])>,
+}
+
+impl<'a> BlindView<'a> {
+    fn new(engine: &'a Engine, case: &'a Case, post: &'a [f64]) -> BlindView<'a> {
+        BlindView {
+            engine,
+            case,
+            known: case.known(),
+            post,
+            cache: Vec::new(),
+        }
+    }
+
+    /// The marginals of the case with `left_out` unanswered: the posterior reweighted by each
+    /// affected unit's likelihood without those findings over its likelihood with them (exact:
+    /// units are independent given the hypothesis).
+    fn without(&self, left_out: &FindingSet) -> (Vec<f64>, [f64; 3]) {
+        let tables = &self.engine.tables;
+        let mut w = self.post.to_vec();
+        let mut done: Vec<u16> = Vec::new();
+        for f in left_out.iter() {
+            let Some((unit, _)) = tables.finding_unit[f.index()] else {
+                continue;
+            };
+            if done.contains(&unit) {
+                continue;
+            }
+            done.push(unit);
+            let u = &tables.units[usize::from(unit)];
+            let (mut full, mut kept) = (0, 0);
+            for (k, member) in u.members.iter().enumerate() {
+                let digit = match self.case.evidence.binary_search_by_key(member, |(g, _)| *g) {
+                    Ok(i) if self.case.evidence[i].1 => tables::PRESENT,
+                    Ok(_) => tables::ABSENT,
+                    Err(_) => tables::UNKNOWN,
+                } * 3usize.pow(k as u32);
+                full += digit;
+                if !left_out.contains(*member) {
+                    kept += digit;
+                }
+            }
+            let with = tables.row(&tables.lik, u.offset + full);
+            let without = tables.row(&tables.lik, u.offset + kept);
+            for ((x, a), b) in w.iter_mut().zip(without).zip(with) {
+                *x *= a / b;
+            }
+        }
+        let m = infer::marginals(
+            tables,
+            &w,
+            self.engine.kb.model.conditions.len(),
+            self.engine.kb.model.reported_roots,
+        );
+        let total: f64 = m.conditions.iter().sum();
+        let conditions = m.conditions.iter().map(|p| p / total).collect();
+        (conditions, m.mechanisms.map(|p| p / total))
+    }
+}
+
+impl safety::RuleView for BlindView<'_> {
+    fn blind(&mut self, rule: usize) -> Option<(&[f64], &[f64; 3])> {
+        let left_out = self.engine.blind[rule].and(&self.known);
+        if left_out.is_empty() {
+            return None;
+        }
+        let i = match self.cache.iter().position(|(s, ..)| *s == left_out) {
+            Some(i) => i,
+            None => {
+                let (c, m) = self.without(&left_out);
+                self.cache.push((left_out, c, m));
+                self.cache.len() - 1
+            }
+        };
+        let (_, c, m) = &self.cache[i];
+        Some((c, m))
     }
 }
 

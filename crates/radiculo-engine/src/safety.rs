@@ -1,51 +1,100 @@
 //! The deterministic layer: red flags, triage and the plan.
 //!
-//! Red flags read only which findings are present, the age and the duration. Triage rules do
-//! too, except that a rule whose level is no higher than every red flag's minimum may also read
-//! the posterior (kb lint KB012): so adding a present red-flag finding can never lower the level
-//! (the red flag itself lifts it at least as high as any rule the posterior could switch off),
-//! and no probability can lower what a red flag demands. The triage level is the highest of
-//! every fired rule, every raised red flag's minimum and the default. The plan may also read the
-//! final level.
+//! Red flags and triage rules read which findings are present, the age and the duration, so
+//! adding a present finding can only make more of them fire. A triage rule may also read the
+//! posterior (kb `condition_at_least`, `mechanism_at_least`). The posterior moves with every
+//! answer, so such a rule is evaluated on a posterior that is blind to each red-flag finding
+//! that could lower the probabilities it reads (its *blind set*, see [`crate::blind`]): adding a
+//! present red-flag finding then either leaves that posterior unchanged (the finding is in the
+//! blind set), or can only raise what the rule reads (the finding is dominant for it), or lifts
+//! the level by its own red flag at least as high as the rule. So adding a red-flag finding never
+//! lowers the level, whatever the model says.
+//!
+//! The level is the highest of every fired rule, every raised red flag's minimum, the red-flag
+//! screen's floor (self-care needs every screen question answered "no" below an age) and the
+//! default. The plan may also read the final level, the leading conclusions, which findings are
+//! answered at all, and the pain score.
 
 use radiculo_kb::{
-    AdviceDef, FindingId, FindingSet, Kb, Mechanism, Predicate, RedFlagDef, Side, TriageLevel,
+    AdviceDef, FindingId, FindingSet, Kb, Mechanism, Predicate, RedFlagDef, RuleDef, Side,
+    TriageLevel,
 };
 
-use crate::Case;
+use crate::{Case, argmax};
 
-/// The facts a predicate may read.
+/// What a predicate may read.
+#[derive(Clone, Copy)]
 pub(crate) struct Facts<'a> {
     pub present: &'a FindingSet,
+    /// Findings answered present or absent.
+    pub known: &'a FindingSet,
     pub age: u8,
     pub duration_days: Option<u32>,
-    /// Only for advice: the final triage and the posterior marginals.
+    pub pain_score: Option<u8>,
+    /// The final level (advice only).
     pub triage: Option<TriageLevel>,
+    /// Posterior marginals; empty when the model is not consulted.
     pub conditions: &'a [f64],
     pub mechanisms: &'a [f64; 3],
 }
 
-pub(crate) fn holds(p: &Predicate, f: &Facts, vocab_sides: [&FindingSet; 2]) -> bool {
+impl<'a> Facts<'a> {
+    /// The facts of a case without the model.
+    pub(crate) fn new(case: &Case, present: &'a FindingSet, known: &'a FindingSet) -> Facts<'a> {
+        Facts {
+            present,
+            known,
+            age: case.age,
+            duration_days: case.duration_days,
+            pain_score: case.pain_score,
+            triage: None,
+            conditions: &[],
+            mechanisms: &[0.0; 3],
+        }
+    }
+
+    /// The same facts with the posterior marginals.
+    pub(crate) fn with_model(self, conditions: &'a [f64], mechanisms: &'a [f64; 3]) -> Facts<'a> {
+        Facts {
+            conditions,
+            mechanisms,
+            ..self
+        }
+    }
+}
+
+pub(crate) fn holds(p: &Predicate, f: &Facts, sides: [&FindingSet; 2]) -> bool {
     // The triage test first: it is the cheapest and rules out most advice items.
     (p.triage_in.is_empty() || f.triage.is_some_and(|t| p.triage_in.contains(&t)))
         && p.all_of.iter().all(|set| set.intersects(f.present))
         && !p.none.intersects(f.present)
         && p.bilateral.as_ref().is_none_or(|set| {
             let hit = set.and(f.present);
-            hit.intersects(vocab_sides[0]) && hit.intersects(vocab_sides[1])
+            hit.intersects(sides[0]) && hit.intersects(sides[1])
         })
-        && age_and_duration_hold(p, f)
+        && case_fields_hold(p, f)
+        && p.all_answered.and(f.known) == p.all_answered
+        && p
+            .any_unanswered
+            .is_none_or(|set| set.and(f.known) != set)
         && p.condition_at_least
             .iter()
             .all(|(c, min)| f.conditions[*c] >= *min)
-        && p.mechanism_at_least.iter().all(|(m, min)| {
-            let i = Mechanism::ALL.iter().position(|x| x == m).unwrap_or(0);
-            f.mechanisms[i] >= *min
-        })
+        && p.mechanism_at_least
+            .iter()
+            .all(|(m, min)| f.mechanisms[mechanism_index(*m)] >= *min)
+        && (p.top_condition.is_empty() || p.top_condition.contains(&argmax(f.conditions)))
+        && (p.top_mechanism.is_empty()
+            || p.top_mechanism
+                .contains(&Mechanism::ALL[argmax(f.mechanisms)]))
 }
 
-/// The parts of a predicate no answer can change.
-fn age_and_duration_hold(p: &Predicate, f: &Facts) -> bool {
+fn mechanism_index(m: Mechanism) -> usize {
+    crate::infer::mechanism_index(m)
+}
+
+/// The parts of a predicate no answer to a finding question can change.
+fn case_fields_hold(p: &Predicate, f: &Facts) -> bool {
     p.age_at_least.is_none_or(|a| f.age >= a)
         && p.age_below.is_none_or(|a| f.age < a)
         && p.duration_days_at_least
@@ -54,14 +103,17 @@ fn age_and_duration_hold(p: &Predicate, f: &Facts) -> bool {
             .is_none_or(|d| f.duration_days.is_some_and(|x| x < d))
         && p.duration_unknown_or_below
             .is_none_or(|d| f.duration_days.is_none_or(|x| x < d))
+        && p.pain_score_at_least
+            .is_none_or(|s| f.pain_score.is_some_and(|x| x >= s))
+        && p.pain_score_below
+            .is_none_or(|s| f.pain_score.is_some_and(|x| x < s))
 }
 
 /// How many more present findings a rule needs before it fires: one per unmet `all_of` set and
 /// one per side still missing from `bilateral`; `None` when answers cannot make it fire (age or
 /// duration rule it out). The posterior is not counted: it is not something a question sets.
-pub(crate) fn distance(p: &Predicate, f: &Facts, vocab_sides: [&FindingSet; 2]) -> Option<usize> {
-    let fixed = age_and_duration_hold(p, f);
-    if !fixed {
+pub(crate) fn distance(p: &Predicate, f: &Facts, sides: [&FindingSet; 2]) -> Option<usize> {
+    if !case_fields_hold(p, f) {
         return None;
     }
     let mut missing = p
@@ -71,10 +123,7 @@ pub(crate) fn distance(p: &Predicate, f: &Facts, vocab_sides: [&FindingSet; 2]) 
         .count();
     if let Some(set) = &p.bilateral {
         let hit = set.and(f.present);
-        missing += vocab_sides
-            .iter()
-            .filter(|side| !hit.intersects(side))
-            .count();
+        missing += sides.iter().filter(|side| !hit.intersects(side)).count();
     }
     Some(missing)
 }
@@ -84,28 +133,19 @@ pub(crate) fn distance(p: &Predicate, f: &Facts, vocab_sides: [&FindingSet; 2]) 
 /// two-step path to a more urgent level (progressive weakness, then the other leg).
 pub(crate) fn advances_more_urgent_rule(
     kb: &Kb,
-    case: &Case,
-    present: &FindingSet,
+    facts: &Facts,
     added: FindingId,
     level: TriageLevel,
 ) -> bool {
-    let mut with = *present;
+    let mut with = *facts.present;
     with.insert(added);
-    let facts = |present| Facts {
-        present,
-        age: case.age,
-        duration_days: case.duration_days,
-        triage: None,
-        conditions: &[],
-        mechanisms: &[0.0; 3],
+    let then = Facts {
+        present: &with,
+        ..*facts
     };
-    let (now, then) = (facts(present), facts(&with));
     let sides = sides(kb);
     kb.rules.iter().filter(|r| r.level > level).any(|r| {
-        match (
-            distance(&r.when, &now, sides),
-            distance(&r.when, &then, sides),
-        ) {
+        match (distance(&r.when, facts, sides), distance(&r.when, &then, sides)) {
             (Some(a), Some(b)) => a <= 2 && b < a,
             _ => false,
         }
@@ -138,13 +178,13 @@ pub struct RaisedFlag<'e> {
 pub struct TriageReason<'e> {
     /// The level this reason gives.
     pub level: TriageLevel,
-    /// The rule or red flag id (`default` when nothing fired).
+    /// The rule, red flag or screen reason id (`default` when nothing fired).
     pub id: &'e str,
     /// The reason, for the person.
     pub patient: &'e str,
     /// The reason, for clinicians.
     pub clinician: &'e str,
-    /// The findings behind it.
+    /// The findings behind it (for the red-flag screen: the screen questions still open).
     pub findings: Vec<FindingId>,
     /// The guidance behind it.
     pub source: &'e str,
@@ -155,28 +195,17 @@ pub struct TriageReason<'e> {
 pub struct Triage<'e> {
     /// The level.
     pub level: TriageLevel,
-    /// Every fired rule and raised red flag, most urgent first.
+    /// Every fired rule, raised red flag and screen reason, most urgent first.
     pub reasons: Vec<TriageReason<'e>>,
 }
 
-pub(crate) fn red_flags<'e>(kb: &'e Kb, case: &Case, present: &FindingSet) -> Vec<RaisedFlag<'e>> {
-    let facts = Facts {
-        present,
-        age: case.age,
-        duration_days: case.duration_days,
-        triage: None,
-        conditions: &[],
-        mechanisms: &[0.0; 3],
-    };
+pub(crate) fn red_flags<'e>(kb: &'e Kb, facts: &Facts) -> Vec<RaisedFlag<'e>> {
     let sides = sides(kb);
-    kb.red_flags
-        .iter()
-        .filter(|f| f.findings.intersects(present))
-        .filter(|f| f.when.as_ref().is_none_or(|w| holds(w, &facts, sides)))
+    raised(kb, facts, sides)
         .map(|def| {
-            let mut hit = def.findings.and(present);
+            let mut hit = def.findings.and(facts.present);
             if let Some(w) = &def.when {
-                hit = hit.or(&named(w, present));
+                hit = hit.or(&named(w, facts.present));
             }
             RaisedFlag {
                 def,
@@ -186,38 +215,112 @@ pub(crate) fn red_flags<'e>(kb: &'e Kb, case: &Case, present: &FindingSet) -> Ve
         .collect()
 }
 
+fn raised<'e>(
+    kb: &'e Kb,
+    facts: &Facts,
+    sides: [&FindingSet; 2],
+) -> impl Iterator<Item = &'e RedFlagDef> {
+    kb.red_flags
+        .iter()
+        .filter(|f| f.findings.intersects(facts.present))
+        .filter(move |f| f.when.as_ref().is_none_or(|w| holds(w, facts, sides)))
+}
+
+/// Posterior marginals as a model-reading rule sees them: the case's own, or those of the case
+/// without the rule's blind findings.
+pub(crate) trait RuleView {
+    /// The marginals rule `rule` (an index into the knowledge base's rules) reads, when they
+    /// differ from the case's own; `None` to read the case's.
+    fn blind(&mut self, rule: usize) -> Option<(&[f64], &[f64; 3])>;
+}
+
+/// No blind posteriors: every rule reads the case's own marginals (the interview's lookahead,
+/// which only estimates whether an answer could change the level).
+pub(crate) struct SameView;
+
+impl RuleView for SameView {
+    fn blind(&mut self, _: usize) -> Option<(&[f64], &[f64; 3])> {
+        None
+    }
+}
+
+/// Calls `fired` with each rule that fires, in file order.
+fn fired_rules<'e>(
+    kb: &'e Kb,
+    facts: &Facts,
+    view: &mut dyn RuleView,
+    mut fired: impl FnMut(&'e RuleDef),
+) {
+    let sides = sides(kb);
+    for (i, r) in kb.rules.iter().enumerate() {
+        let holds = if r.when.reads_model() {
+            match view.blind(i) {
+                Some((conditions, mechanisms)) => {
+                    holds(&r.when, &facts.with_model(conditions, mechanisms), sides)
+                }
+                None => holds(&r.when, facts, sides),
+            }
+        } else {
+            holds(&r.when, facts, sides)
+        };
+        if holds {
+            fired(r);
+        }
+    }
+}
+
+/// The red-flag screen's reasons: self-care needs an age below the limit and every screen
+/// question answered "no". The second reason names the questions still open.
+fn screen<'e>(kb: &'e Kb, facts: &Facts) -> [Option<TriageReason<'e>>; 2] {
+    let s = &kb.screen;
+    let reason = |r: &'e radiculo_kb::ScreenReasonDef, findings| TriageReason {
+        level: s.level,
+        id: &r.id,
+        patient: &r.patient,
+        clinician: &r.clinician,
+        findings,
+        source: &r.source.text,
+    };
+    let age = (facts.age >= s.self_care_below_age).then(|| reason(&s.age, Vec::new()));
+    // A present screen finding raises its own red flag; the open ones are those not answered.
+    let open: Vec<FindingId> = s
+        .findings
+        .iter()
+        .filter(|f| !facts.known.contains(*f))
+        .collect();
+    let open = (!open.is_empty()).then(|| reason(&s.open, open));
+    [age, open]
+}
+
+/// The screen's floor alone.
+fn screen_level(kb: &Kb, facts: &Facts) -> TriageLevel {
+    let s = &kb.screen;
+    let clear = facts.age < s.self_care_below_age && s.findings.and(facts.known) == s.findings;
+    if clear {
+        TriageLevel::SelfCare
+    } else {
+        s.level
+    }
+}
+
 pub(crate) fn triage<'e>(
     kb: &'e Kb,
-    case: &Case,
-    present: &FindingSet,
+    facts: &Facts,
     flags: &[RaisedFlag<'e>],
-    conditions: &[f64],
-    mechanisms: &[f64; 3],
+    view: &mut dyn RuleView,
 ) -> Triage<'e> {
-    let facts = Facts {
-        present,
-        age: case.age,
-        duration_days: case.duration_days,
-        triage: None,
-        conditions,
-        mechanisms,
-    };
-    let sides = sides(kb);
     // Room for every reason at once (a filter's size hint is zero).
-    let mut reasons: Vec<TriageReason<'e>> = Vec::with_capacity(kb.rules.len() + flags.len() + 1);
-    reasons.extend(
-        kb.rules
-            .iter()
-            .filter(|r| holds(&r.when, &facts, sides))
-            .map(|r| TriageReason {
-                level: r.level,
-                id: &r.id,
-                patient: &r.patient,
-                clinician: &r.clinician,
-                findings: named(&r.when, present).iter().collect(),
-                source: &r.source.text,
-            }),
-    );
+    let mut reasons: Vec<TriageReason<'e>> = Vec::with_capacity(kb.rules.len() + flags.len() + 3);
+    fired_rules(kb, facts, view, |r| {
+        reasons.push(TriageReason {
+            level: r.level,
+            id: &r.id,
+            patient: &r.patient,
+            clinician: &r.clinician,
+            findings: named(&r.when, facts.present).iter().collect(),
+            source: &r.source.text,
+        })
+    });
     reasons.extend(flags.iter().map(|f| TriageReason {
         level: f.def.min_level,
         id: &f.def.id,
@@ -226,6 +329,7 @@ pub(crate) fn triage<'e>(
         findings: f.findings.clone(),
         source: &f.def.source.text,
     }));
+    reasons.extend(screen(kb, facts).into_iter().flatten());
     if reasons.is_empty() {
         let d = &kb.default_triage;
         reasons.push(TriageReason {
@@ -243,56 +347,15 @@ pub(crate) fn triage<'e>(
     Triage { level, reasons }
 }
 
-/// The triage level alone, without reasons or allocation (for the interview's lookahead);
-/// always equal to `triage(..).level`.
-pub(crate) fn level(
-    kb: &Kb,
-    case: &Case,
-    present: &FindingSet,
-    conditions: &[f64],
-    mechanisms: &[f64; 3],
-) -> TriageLevel {
-    let facts = Facts {
-        present,
-        age: case.age,
-        duration_days: case.duration_days,
-        triage: None,
-        conditions,
-        mechanisms,
-    };
-    let sides = sides(kb);
-    let rules = kb
-        .rules
-        .iter()
-        .filter(|r| holds(&r.when, &facts, sides))
-        .map(|r| r.level);
-    let flags = kb
-        .red_flags
-        .iter()
-        .filter(|f| f.findings.intersects(present))
-        .filter(|f| f.when.as_ref().is_none_or(|w| holds(w, &facts, sides)))
-        .map(|f| f.min_level);
-    rules
-        .chain(flags)
-        .fold(kb.default_triage.level, TriageLevel::max)
+/// The triage level alone, without reasons or allocation (for the interview's lookahead); the
+/// same rules, flags and screen as [`triage`].
+pub(crate) fn level(kb: &Kb, facts: &Facts, view: &mut dyn RuleView) -> TriageLevel {
+    let mut level = kb.default_triage.level.max(screen_level(kb, facts));
+    fired_rules(kb, facts, view, |r| level = level.max(r.level));
+    raised(kb, facts, sides(kb)).fold(level, |l, f| l.max(f.min_level))
 }
 
-pub(crate) fn plan<'e>(
-    kb: &'e Kb,
-    case: &Case,
-    present: &FindingSet,
-    level: TriageLevel,
-    conditions: &[f64],
-    mechanisms: &[f64; 3],
-) -> Vec<&'e AdviceDef> {
-    let facts = Facts {
-        present,
-        age: case.age,
-        duration_days: case.duration_days,
-        triage: Some(level),
-        conditions,
-        mechanisms,
-    };
+pub(crate) fn plan<'e>(kb: &'e Kb, facts: &Facts) -> Vec<&'e AdviceDef> {
     let sides = sides(kb);
     // Room for every item at once: a plan is a good part of the advice, and growing the
     // vector from a filter's size hint of zero took several reallocations per case.
@@ -300,7 +363,7 @@ pub(crate) fn plan<'e>(
     plan.extend(
         kb.advice
             .iter()
-            .filter(|a| a.when.as_ref().is_none_or(|w| holds(w, &facts, sides))),
+            .filter(|a| a.when.as_ref().is_none_or(|w| holds(w, facts, sides))),
     );
     plan
 }

@@ -76,8 +76,11 @@ pub struct Tables {
     pub lik: Vec<f64>,
     /// Normalised log priors for each age from 16 to 110: `log_prior[(age - 16) * H + h]`.
     pub log_prior: Vec<f64>,
-    /// The same, as probabilities.
-    pub prior: Vec<f64>,
+    /// log P(sex | h) for female and male, `log_sex[sex * H + h]` (any other sex is no
+    /// evidence).
+    pub log_sex: Vec<f64>,
+    /// log P(duration band | h), `log_duration[band * H + h]`.
+    pub log_duration: Vec<f64>,
 }
 
 /// The youngest age the model covers (the contract's lower bound).
@@ -114,7 +117,6 @@ impl Tables {
         }
         let log_lik = lik.iter().map(|p| p.ln()).collect();
         let mut log_prior = Vec::with_capacity(usize::from(MAX_AGE - MIN_AGE + 1) * n_h);
-        let mut prior = Vec::with_capacity(log_prior.capacity());
         for age in MIN_AGE..=MAX_AGE {
             let raw: Vec<f64> = hyps
                 .iter()
@@ -126,11 +128,15 @@ impl Tables {
                 })
                 .collect();
             let total: f64 = raw.iter().sum();
-            for p in raw {
-                prior.push(p / total);
-                log_prior.push((p / total).ln());
-            }
+            log_prior.extend(raw.into_iter().map(|p| (p / total).ln()));
         }
+        let condition = |h: &Hypothesis| &model.conditions[h.condition];
+        let log_sex = (0..2)
+            .flat_map(|sex| hyps.iter().map(move |h| condition(h).sex[sex].ln()))
+            .collect();
+        let log_duration = (0..model.duration_bands.len())
+            .flat_map(|band| hyps.iter().map(move |h| condition(h).duration[band].ln()))
+            .collect();
         Tables {
             hyps,
             units,
@@ -138,7 +144,8 @@ impl Tables {
             log_lik,
             lik,
             log_prior,
-            prior,
+            log_sex,
+            log_duration,
         }
     }
 
@@ -153,11 +160,20 @@ impl Tables {
         &table[row * n..(row + 1) * n]
     }
 
-    /// The normalised prior for an age (clamped to the covered range).
-    pub fn prior_for_age<'a>(&self, table: &'a [f64], age: u8) -> &'a [f64] {
+    /// The normalised log prior for an age (clamped to the covered range).
+    pub fn log_prior_for_age(&self, age: u8) -> &[f64] {
         let a = usize::from(age.clamp(MIN_AGE, MAX_AGE) - MIN_AGE);
-        let n = self.hyps.len();
-        &table[a * n..(a + 1) * n]
+        self.row(&self.log_prior, a)
+    }
+
+    /// log P(sex | h) per hypothesis, for female (0) or male (1).
+    pub fn log_sex_row(&self, sex: usize) -> &[f64] {
+        self.row(&self.log_sex, sex)
+    }
+
+    /// log P(duration band | h) per hypothesis.
+    pub fn log_duration_row(&self, band: usize) -> &[f64] {
+        self.row(&self.log_duration, band)
     }
 }
 
@@ -326,6 +342,9 @@ fn single_probability(model: &Model, h: &Hypothesis, family: usize, side: Option
         let side = side.expect("root-driven findings are lateral (kb lint KB005)");
         let scale = (lesion.root_scale * rf.scale[h.lesion]).min(1.0);
         let mut spared = 1.0 - rf.leak;
+        if h.side.covers(side) {
+            spared *= 1.0 - rf.other[h.lesion];
+        }
         for (root, p) in rf.p.iter().enumerate() {
             if h.compresses(root, side) {
                 spared *= 1.0 - scale * p;

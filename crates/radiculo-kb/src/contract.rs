@@ -1,5 +1,6 @@
-//! The ids that contract v1 (`case-format.md`) promises. The knowledge base may define more,
-//! never fewer; `kb lint` checks that every one of these is covered.
+//! The ids that contract v1.1 (`case-format.md`, v1 and its "Version 1.1 additions") promises.
+//! The knowledge base may define more, never fewer; `kb lint` checks that every one of these is
+//! covered.
 
 /// Body-map regions, in the contract's order.
 pub const REGIONS: [&str; 16] = [
@@ -21,8 +22,9 @@ pub const REGIONS: [&str; 16] = [
     "heel",
 ];
 
-/// Lateral finding families of the examination table (each has `.left` and `.right`).
-pub const LATERAL_FAMILIES: [&str; 18] = [
+/// Lateral finding families (each has `.left` and `.right`): v1's examination table, then
+/// v1.1's.
+pub const LATERAL_FAMILIES: [&str; 24] = [
     "weakness.hip_flexion",
     "weakness.knee_extension",
     "weakness.ankle_dorsiflexion",
@@ -41,10 +43,18 @@ pub const LATERAL_FAMILIES: [&str; 18] = [
     "hip_rotation_pain",
     "trochanter_tender",
     "foot_pulses_absent",
+    // v1.1
+    "weakness.ankle_inversion",
+    "fibular_head_tinel",
+    "hyperreflexia",
+    "babinski",
+    "ankle_clonus",
+    "leg_cold_pale_sudden",
 ];
 
-/// Findings without a side: the two side-less region ids, history, red flags, modifiers.
-pub const SINGLE_FINDINGS: [&str; 36] = [
+/// Findings without a side: the two side-less region ids, history, red flags, modifiers; then
+/// v1.1's.
+pub const SINGLE_FINDINGS: [&str; 45] = [
     "pain.low_back",
     "numbness.saddle",
     "leg_pain_worse_than_back",
@@ -81,10 +91,34 @@ pub const SINGLE_FINDINGS: [&str; 36] = [
     "pregnancy",
     "heart_disease",
     "asthma",
+    // v1.1
+    "pulsatile_abdominal_mass",
+    "anal_tone_reduced",
+    "post_void_residual_high",
+    "gait_unsteady",
+    "hand_clumsiness_numbness",
+    "known_aortic_aneurysm",
+    "morning_stiffness_prolonged",
+    "improves_with_exercise",
+    "fibular_compression_risk",
 ];
 
-/// The contract's "Red flags and serious pathology" table plus `numbness.saddle`.
-pub const RED_FLAG_FINDINGS: [&str; 14] = [
+/// The findings of the red-flag screen (v1.1): self-care needs every one answered `absent`.
+pub const SCREEN: [&str; 9] = [
+    "urinary_retention",
+    "urinary_incontinence",
+    "bowel_incontinence",
+    "numbness.saddle",
+    "sexual_dysfunction_new",
+    "weakness_progressive",
+    "history_of_cancer",
+    "fever",
+    "trauma_significant",
+];
+
+/// Findings that must raise a red flag on their own: the contract's "Red flags and serious
+/// pathology" table plus `numbness.saddle`, and the findings of v1.1's new safety rules.
+pub const RED_FLAG_FINDINGS: [&str; 25] = [
     "urinary_retention",
     "urinary_incontinence",
     "bowel_incontinence",
@@ -99,10 +133,22 @@ pub const RED_FLAG_FINDINGS: [&str; 14] = [
     "trauma_significant",
     "osteoporosis",
     "steroid_use_prolonged",
+    // v1.1
+    "anal_tone_reduced",
+    "post_void_residual_high",
+    "leg_cold_pale_sudden.left",
+    "leg_cold_pale_sudden.right",
+    "pulsatile_abdominal_mass",
+    "known_aortic_aneurysm",
+    "babinski.left",
+    "babinski.right",
+    "ankle_clonus.left",
+    "ankle_clonus.right",
+    "gait_unsteady",
 ];
 
-/// Condition ids every assessment reports.
-pub const CONDITIONS: [&str; 9] = [
+/// Condition ids every assessment reports (v1, then v1.1).
+pub const CONDITIONS: [&str; 14] = [
     "disc_herniation",
     "lumbar_spinal_stenosis",
     "cauda_equina_syndrome",
@@ -112,6 +158,34 @@ pub const CONDITIONS: [&str; 9] = [
     "vascular_claudication",
     "peripheral_neuropathy",
     "serious_spinal_pathology",
+    // v1.1
+    "common_peroneal_neuropathy",
+    "abdominal_aortic_aneurysm",
+    "acute_limb_ischaemia",
+    "axial_spondyloarthritis",
+    "myelopathy",
+];
+
+/// The five cauda equina findings of contract v1, and v1.1's two examination findings: any one
+/// present is an emergency.
+pub const CAUDA_EQUINA_FINDINGS: [&str; 7] = [
+    "urinary_retention",
+    "urinary_incontinence",
+    "bowel_incontinence",
+    "numbness.saddle",
+    "sexual_dysfunction_new",
+    "anal_tone_reduced",
+    "post_void_residual_high",
+];
+
+/// The medicine cautions: an anti-inflammatory is recommended only when all are answered.
+pub const MEDICINE_CAUTIONS: [&str; 6] = [
+    "stomach_ulcer_history",
+    "kidney_disease",
+    "anticoagulants",
+    "pregnancy",
+    "heart_disease",
+    "asthma",
 ];
 
 /// Roots every assessment reports, on each side.

@@ -68,6 +68,17 @@ pub struct Kb {
     pub groups: Vec<GroupDef>,
     /// Templates for why a question is asked.
     pub why: WhyDef,
+    /// What each level means, indexed by [`TriageLevel::index`].
+    pub levels: Vec<TriageLevelDef>,
+    /// The red-flag screen that self-care needs answered.
+    pub screen: ScreenDef,
+    /// The pain-score question.
+    pub pain_score: NumberQuestionDef,
+    /// Words for probabilities, highest threshold first.
+    pub likelihood_words: Vec<LikelihoodWordDef>,
+    /// Every finding that raises a red flag on its own (without a further condition): the
+    /// findings the "a red flag never lowers the level" guarantee is about.
+    pub red_flag_findings: FindingSet,
     /// Problems that do not stop the knowledge base from loading.
     pub warnings: Vec<Diagnostic>,
 }
@@ -164,6 +175,11 @@ impl TriageLevel {
     pub fn parse(s: &str) -> Option<TriageLevel> {
         TriageLevel::ALL.into_iter().find(|l| l.as_str() == s)
     }
+
+    /// The level's position in [`TriageLevel::ALL`] (0 for self-care).
+    pub fn index(self) -> usize {
+        self as usize
+    }
 }
 
 impl fmt::Display for TriageLevel {
@@ -242,6 +258,20 @@ pub struct Model {
     pub root_findings: Vec<RootFindingDef>,
     /// Findings whose probability depends on the condition or lesion, by family.
     pub condition_findings: Vec<ConditionFindingDef>,
+    /// The first day of each duration band (the first is 0).
+    pub duration_bands: Vec<u32>,
+    /// The source of the duration model.
+    pub duration_source: SourceRef,
+}
+
+impl Model {
+    /// The duration band of an episode of `days` days.
+    pub fn duration_band(&self, days: u32) -> usize {
+        self.duration_bands
+            .iter()
+            .rposition(|&start| days >= start)
+            .unwrap_or(0)
+    }
 }
 
 /// The region symptom states of the model's latent "region involved" variable.
@@ -270,6 +300,11 @@ pub struct ConditionDef {
     pub prior_source: SourceRef,
     /// Multipliers on the prior by age.
     pub age_factors: Vec<AgeFactorDef>,
+    /// P(female | condition), P(male | condition); half and half unless the knowledge base
+    /// says otherwise. (Other sexes carry no information: the same for every condition.)
+    pub sex: [f64; 2],
+    /// P(duration band | condition), by [`Model::duration_bands`].
+    pub duration: Vec<f64>,
 }
 
 /// A prior multiplier for ages `from..=to`.
@@ -336,6 +371,8 @@ pub struct RootFindingDef {
     pub leak: f64,
     /// Multiplier on `p`, per lesion.
     pub scale: Vec<f64>,
+    /// P(finding caused by the lesion itself) on the hypothesis's side(s), per lesion.
+    pub other: Vec<f64>,
     /// Where the numbers come from.
     pub source: SourceRef,
 }
@@ -378,6 +415,29 @@ pub struct Predicate {
     pub condition_at_least: Vec<(usize, f64)>,
     /// Mechanism probability at least.
     pub mechanism_at_least: Vec<(Mechanism, f64)>,
+    /// The leading condition (index) is one of these.
+    pub top_condition: Vec<usize>,
+    /// The leading mechanism is one of these.
+    pub top_mechanism: Vec<Mechanism>,
+    /// Every finding in this set is answered present or absent.
+    pub all_answered: FindingSet,
+    /// Some finding in this set is not answered present or absent.
+    pub any_unanswered: Option<FindingSet>,
+    /// Pain score known and at least.
+    pub pain_score_at_least: Option<u8>,
+    /// Pain score known and below.
+    pub pain_score_below: Option<u8>,
+}
+
+impl Predicate {
+    /// Whether the predicate reads the model (posterior probabilities or the leading
+    /// conclusions).
+    pub fn reads_model(&self) -> bool {
+        !self.condition_at_least.is_empty()
+            || !self.mechanism_at_least.is_empty()
+            || !self.top_condition.is_empty()
+            || !self.top_mechanism.is_empty()
+    }
 }
 
 /// A red flag: raised by present findings, with the lowest level a case with it can get.
@@ -463,6 +523,113 @@ pub struct AdviceDef {
     pub source: SourceRef,
     /// When it applies; always when `None`.
     pub when: Option<Predicate>,
+    /// For a text about what to do if something new happens: the level it names and, for each
+    /// new event it names, the findings of that event.
+    pub if_new: Option<IfNewDef>,
+    /// Findings the item names while they are unanswered (empty for most items).
+    pub lists_unanswered: FindingSet,
+}
+
+/// What an "if this happens" text names: a level, for new events.
+#[derive(Debug, Clone)]
+pub struct IfNewDef {
+    /// The level the text names.
+    pub level: TriageLevel,
+    /// Each event: findings that appear together.
+    pub events: Vec<Vec<FindingId>>,
+}
+
+/// What a triage level means, for the person and for clinicians, in one place.
+#[derive(Debug, Clone)]
+pub struct TriageLevelDef {
+    /// The level.
+    pub level: TriageLevel,
+    /// What to do, in a few words, for the person.
+    pub headline: String,
+    /// Where to go and how fast, for the person.
+    pub instruction: String,
+    /// The same, for clinicians.
+    pub clinician_headline: String,
+    /// The same, for clinicians.
+    pub clinician_instruction: String,
+    /// Lower-case phrases that name this level or its place of care.
+    pub names: Vec<String>,
+    /// The guidance behind it.
+    pub source: SourceRef,
+}
+
+/// The red-flag screen.
+#[derive(Debug, Clone)]
+pub struct ScreenDef {
+    /// The findings that must all be answered absent.
+    pub findings: FindingSet,
+    /// Self-care needs an age below this.
+    pub self_care_below_age: u8,
+    /// The lowest level when the screen is not clear.
+    pub level: TriageLevel,
+    /// The reason when screen questions are unanswered.
+    pub open: ScreenReasonDef,
+    /// The reason when the age is at or above the limit.
+    pub age: ScreenReasonDef,
+}
+
+/// A reason the screen gives.
+#[derive(Debug, Clone)]
+pub struct ScreenReasonDef {
+    /// The reason's id.
+    pub id: String,
+    /// For the person.
+    pub patient: String,
+    /// For clinicians.
+    pub clinician: String,
+    /// The guidance behind it.
+    pub source: SourceRef,
+}
+
+/// A question answered with a whole number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NumberQuestionDef {
+    /// The question, for the person.
+    pub patient: String,
+    /// The question, for clinicians.
+    pub clinician: String,
+    /// Why it is asked.
+    pub why: String,
+    /// The lowest answer.
+    pub min: u8,
+    /// The highest answer.
+    pub max: u8,
+    /// What the lowest answer means.
+    pub min_label: String,
+    /// What the highest answer means.
+    pub max_label: String,
+}
+
+/// A word for probabilities at or above a threshold.
+#[derive(Debug, Clone)]
+pub struct LikelihoodWordDef {
+    /// The lowest probability the word covers.
+    pub at_least: f64,
+    /// The word.
+    pub word: String,
+    /// Where the mapping comes from.
+    pub source: SourceRef,
+}
+
+impl Kb {
+    /// What a level means.
+    pub fn level(&self, level: TriageLevel) -> &TriageLevelDef {
+        &self.levels[level.index()]
+    }
+
+    /// The word for a probability.
+    pub fn likelihood_word(&self, p: f64) -> &str {
+        self.likelihood_words
+            .iter()
+            .find(|w| p >= w.at_least)
+            .or(self.likelihood_words.last())
+            .map_or("", |w| w.word.as_str())
+    }
 }
 
 /// Findings asked together as one question (the body map, a red-flag checklist).
@@ -478,6 +645,8 @@ pub struct GroupDef {
     pub mandatory: bool,
     /// Whether it opens the interview.
     pub first: bool,
+    /// Asked only once this holds (then as a mandatory group).
+    pub when: Option<Predicate>,
     /// The question, for the person.
     pub patient: String,
     /// The question, for clinicians.

@@ -28,8 +28,9 @@ use crate::vocab::{
 };
 use crate::{
     AdviceDef, AgeFactorDef, Audience, ConditionDef, ConditionFindingDef, DefaultTriageDef,
-    Diagnostic, GroupDef, HypSide, Kb, KbError, LesionDef, LevelDef, Mechanism, Model, Predicate,
-    REGION_STATES, RedFlagDef, RootFindingDef, RuleDef, SourceDef, SourceRef, TriageLevel, WhyDef,
+    Diagnostic, GroupDef, HypSide, IfNewDef, Kb, KbError, LesionDef, LevelDef, LikelihoodWordDef,
+    Mechanism, Model, NumberQuestionDef, Predicate, REGION_STATES, RedFlagDef, RootFindingDef,
+    RuleDef, ScreenDef, ScreenReasonDef, SourceDef, SourceRef, TriageLevel, TriageLevelDef, WhyDef,
     contract,
 };
 
@@ -196,8 +197,32 @@ fn build(lx: &mut Linter, files: Vec<(&str, schema::File)>) -> Option<Kb> {
     let mut advice = Vec::new();
     let mut groups = Vec::new();
     let mut why = None;
+    let mut level_tables: IndexMap<String, (&str, schema::TriageLevel)> = IndexMap::new();
+    let mut screen = None;
+    let mut pain_score = None;
+    let mut duration_model = None;
+    let mut likelihood_words = Vec::new();
     for (name, file) in files {
         once(lx, name, "why", &mut why, file.why);
+        once(lx, name, "screen", &mut screen, file.screen);
+        once(lx, name, "pain_score", &mut pain_score, file.pain_score);
+        once(
+            lx,
+            name,
+            "duration_model",
+            &mut duration_model,
+            file.duration_model,
+        );
+        likelihood_words.extend(file.likelihood_word.into_iter().map(|w| (name, w)));
+        for (id, l) in file.level {
+            if level_tables.insert(id.clone(), (name, l)).is_some() {
+                lx.error(
+                    "KB002",
+                    format!("{name}: level.{id}"),
+                    "defined twice".into(),
+                );
+            }
+        }
         groups.extend(file.group.into_iter().map(|g| (name, g)));
         once(lx, name, "kb", &mut meta, file.kb);
         once(lx, name, "roots", &mut roots, file.roots);
@@ -254,11 +279,13 @@ fn build(lx: &mut Linter, files: Vec<(&str, schema::File)>) -> Option<Kb> {
     let vocab = vocabulary(lx, &regions, &kinds, &findings)?;
     let roots = required(lx, "roots", roots)?;
     let region_model = required(lx, "region_model", region_model)?;
+    let duration_model = required(lx, "duration_model", duration_model)?;
     let model = model(
         lx,
         &vocab,
         roots,
         region_model,
+        duration_model,
         conditions,
         lesions,
         root_findings,
@@ -269,7 +296,7 @@ fn build(lx: &mut Linter, files: Vec<(&str, schema::File)>) -> Option<Kb> {
         model: &model,
     };
     let red_flags = red_flag_defs(lx, &cx, red_flags);
-    let rules = rule_defs(lx, &cx, rules, &red_flags);
+    let rules = rule_defs(lx, &cx, rules);
     let default_triage = required(lx, "default_triage", default_triage).map(|d| {
         let path = "triage.toml: default_triage".to_string();
         lx.text(&path, &d.patient);
@@ -281,8 +308,35 @@ fn build(lx: &mut Linter, files: Vec<(&str, schema::File)>) -> Option<Kb> {
             source: lx.source(&path, &d.source),
         }
     })?;
-    let advice = advice_defs(lx, &cx, advice);
+    let levels = level_defs(lx, level_tables)?;
+    let mut advice_items = level_advice(&levels);
+    advice_items.extend(advice_defs(lx, &cx, advice));
+    let advice = advice_items;
     let groups = group_defs(lx, &cx, groups);
+    let screen = required(lx, "screen", screen).map(|s| screen_def(lx, &cx, s))?;
+    let pain_score = required(lx, "pain_score", pain_score).map(|q| {
+        let path = "questions.toml: pain_score";
+        for t in [&q.patient, &q.clinician, &q.why, &q.min_label, &q.max_label] {
+            lx.text(path, t);
+        }
+        if q.min >= q.max {
+            lx.error("KB004", path.into(), "min must be below max".into());
+        }
+        NumberQuestionDef {
+            patient: q.patient,
+            clinician: q.clinician,
+            why: q.why,
+            min: q.min,
+            max: q.max,
+            min_label: q.min_label,
+            max_label: q.max_label,
+        }
+    })?;
+    let likelihood_words = likelihood_word_defs(lx, likelihood_words);
+    let mut red_flag_findings = FindingSet::EMPTY;
+    for f in red_flags.iter().filter(|f| f.when.is_none()) {
+        red_flag_findings = red_flag_findings.or(&f.findings);
+    }
     let why = required(lx, "why", why).map(|w| {
         for (key, text) in [
             ("triage", &w.triage),
@@ -321,8 +375,171 @@ fn build(lx: &mut Linter, files: Vec<(&str, schema::File)>) -> Option<Kb> {
         advice,
         groups,
         why,
+        levels,
+        screen,
+        pain_score,
+        likelihood_words,
+        red_flag_findings,
         warnings: Vec::new(),
     })
+}
+
+/// The plan's first items: what to do and how fast, for each audience, taken from the level
+/// tables so that every plan says it in the same words as the reports and pages.
+fn level_advice(levels: &[TriageLevelDef]) -> Vec<AdviceDef> {
+    levels
+        .iter()
+        .flat_map(|l| {
+            let item = |audience: Audience, id: String, text: &str| AdviceDef {
+                id,
+                audience,
+                topic: "urgent_action".into(),
+                text: text.to_string(),
+                source: l.source.clone(),
+                when: Some(Predicate {
+                    triage_in: vec![l.level],
+                    ..Predicate::default()
+                }),
+                if_new: None,
+                lists_unanswered: FindingSet::EMPTY,
+            };
+            [
+                item(Audience::Patient, format!("level_{}", l.level), &l.instruction),
+                item(
+                    Audience::Clinician,
+                    format!("level_{}_clinician", l.level),
+                    &l.clinician_instruction,
+                ),
+            ]
+        })
+        .collect()
+}
+
+/// Every triage level's meaning: all five, once each.
+fn level_defs(
+    lx: &mut Linter,
+    tables: IndexMap<String, (&str, schema::TriageLevel)>,
+) -> Option<Vec<TriageLevelDef>> {
+    for id in tables.keys() {
+        if TriageLevel::parse(id).is_none() {
+            lx.error(
+                "KB008",
+                format!("level.{id}"),
+                format!("unknown triage level `{id}`"),
+            );
+        }
+    }
+    let mut tables = tables;
+    let mut out = Vec::new();
+    for level in TriageLevel::ALL {
+        let Some((file, l)) = tables.shift_remove(level.as_str()) else {
+            lx.error(
+                "KB010",
+                format!("level.{level}"),
+                "every triage level needs its texts".into(),
+            );
+            continue;
+        };
+        let path = format!("{file}: level.{level}");
+        for t in [
+            &l.headline,
+            &l.instruction,
+            &l.clinician_headline,
+            &l.clinician_instruction,
+        ] {
+            lx.text(&path, t);
+        }
+        if l.names.is_empty() || l.names.iter().any(|n| n.trim().is_empty() || n.to_lowercase() != *n) {
+            lx.error(
+                "KB009",
+                path.clone(),
+                "`names` must list the lower-case phrases that name the level".into(),
+            );
+        }
+        out.push(TriageLevelDef {
+            level,
+            headline: l.headline,
+            instruction: l.instruction,
+            clinician_headline: l.clinician_headline,
+            clinician_instruction: l.clinician_instruction,
+            names: l.names,
+            source: lx.source(&path, &l.source),
+        });
+    }
+    (out.len() == TriageLevel::ALL.len()).then_some(out)
+}
+
+fn screen_def(lx: &mut Linter, cx: &PredicateContext, s: schema::Screen) -> ScreenDef {
+    let path = "triage.toml: screen";
+    let reason = |lx: &mut Linter, r: schema::ScreenReason| {
+        let rpath = format!("{path}.{}", r.id);
+        lx.text(&rpath, &r.patient);
+        lx.text(&rpath, &r.clinician);
+        ScreenReasonDef {
+            source: lx.source(&rpath, &r.source),
+            id: r.id,
+            patient: r.patient,
+            clinician: r.clinician,
+        }
+    };
+    let level = level(lx, path, &s.level);
+    if level == TriageLevel::SelfCare {
+        lx.error(
+            "KB004",
+            path.into(),
+            "the screen's level must be above self_care".into(),
+        );
+    }
+    let findings = patterns(lx, cx, path, &s.findings);
+    for id in contract::SCREEN {
+        if cx.vocab.get(id).is_none_or(|f| !findings.contains(f)) {
+            lx.error(
+                "KB006",
+                format!("{path}.findings"),
+                format!("the contract's screen finding `{id}` is missing"),
+            );
+        }
+    }
+    ScreenDef {
+        findings,
+        self_care_below_age: s.self_care_below_age,
+        level,
+        open: reason(lx, s.open),
+        age: reason(lx, s.age),
+    }
+}
+
+/// Likelihood words, highest threshold first, the last covering every probability down to 0.
+fn likelihood_word_defs(
+    lx: &mut Linter,
+    words: Vec<(&str, schema::LikelihoodWord)>,
+) -> Vec<LikelihoodWordDef> {
+    let mut out: Vec<LikelihoodWordDef> = Vec::new();
+    for (file, w) in words {
+        let path = format!("{file}: likelihood_word.{}", w.word);
+        lx.text(&path, &w.word);
+        let at_least = lx.prob(&path, w.at_least, false);
+        if out.last().is_some_and(|prev| prev.at_least <= at_least) {
+            lx.error(
+                "KB004",
+                path.clone(),
+                "likelihood words must be listed from the highest threshold down".into(),
+            );
+        }
+        out.push(LikelihoodWordDef {
+            at_least,
+            source: lx.source(&path, &w.source),
+            word: w.word,
+        });
+    }
+    if out.last().is_none_or(|w| w.at_least != 0.0) {
+        lx.error(
+            "KB010",
+            "likelihood_word".into(),
+            "the last likelihood word must start at 0, so that every probability has a word".into(),
+        );
+    }
+    out
 }
 
 fn once<T>(lx: &mut Linter, file: &str, table: &str, slot: &mut Option<T>, value: Option<T>) {
@@ -518,11 +735,51 @@ fn model(
     vocab: &Vocabulary,
     roots: schema::Roots,
     region_model: schema::RegionModel,
+    duration_model: schema::DurationModel,
     conditions: IndexMap<String, schema::Condition>,
     lesions: Vec<(&str, schema::Lesion)>,
     root_findings: Vec<(&str, schema::RootFinding)>,
     condition_findings: Vec<(&str, schema::ConditionFinding)>,
 ) -> Option<Model> {
+    let dpath = "model.toml: duration_model";
+    let mut duration_bands = vec![0u32];
+    for &start in &duration_model.band_starts {
+        if duration_bands.last().is_some_and(|&prev| start <= prev) {
+            lx.error(
+                "KB004",
+                dpath.into(),
+                "band_starts must rise, from above 0".into(),
+            );
+        }
+        duration_bands.push(start);
+    }
+    let duration_source = lx.source(dpath, &duration_model.source);
+    let distribution = |lx: &mut Linter, path: &str, p: &[f64]| -> Vec<f64> {
+        if p.len() != duration_bands.len() {
+            lx.error(
+                "KB004",
+                path.into(),
+                format!(
+                    "{} probabilities for {} duration bands",
+                    p.len(),
+                    duration_bands.len()
+                ),
+            );
+        }
+        for &x in p {
+            lx.prob(path, x, true);
+        }
+        let total: f64 = p.iter().sum();
+        if (total - 1.0).abs() > 1e-6 {
+            lx.error(
+                "KB004",
+                path.into(),
+                format!("the probabilities add up to {total}, not 1"),
+            );
+        }
+        p.to_vec()
+    };
+    let default_duration = distribution(lx, &format!("{dpath}.default"), &duration_model.default);
     for r in contract::ROOTS {
         if !roots.reported.iter().any(|x| x == r) {
             lx.error(
@@ -573,6 +830,29 @@ fn model(
             prior,
             prior_source: lx.source(&path, &c.prior.source),
             age_factors: age_factors(lx, &path, &c.age_factors, true),
+            sex: match &c.sex {
+                None => [0.5, 0.5],
+                Some(share) => {
+                    let spath = format!("{path}.sex");
+                    lx.source(&spath, &share.source);
+                    let (f, m) = (
+                        lx.prob(&spath, share.female, true),
+                        lx.prob(&spath, share.male, true),
+                    );
+                    if (f + m - 1.0).abs() > 1e-6 {
+                        lx.error("KB004", spath, "female and male must add up to 1".into());
+                    }
+                    [f, m]
+                }
+            },
+            duration: match &c.duration {
+                None => default_duration.clone(),
+                Some(d) => {
+                    let dpath = format!("{path}.duration");
+                    lx.source(&dpath, &d.source);
+                    distribution(lx, &dpath, &d.p)
+                }
+            },
         });
     }
     let condition_index = |c: &str| condition_defs.iter().position(|x| x.id == c);
@@ -825,11 +1105,16 @@ fn model(
             .into_iter()
             .map(|s| s.unwrap_or(1.0))
             .collect();
+        let other = per_lesion(lx, &format!("{path}.other"), &rf.other, true)
+            .into_iter()
+            .map(|s| s.unwrap_or(0.0))
+            .collect();
         root_defs.push(RootFindingDef {
             family,
             p,
             leak: lx.prob(&format!("{path}.leak"), rf.leak, true),
             scale,
+            other,
             source: lx.source(&path, &rf.source),
         });
     }
@@ -873,6 +1158,8 @@ fn model(
         coverage_source,
         root_findings: root_defs,
         condition_findings: condition_defs_f,
+        duration_bands,
+        duration_source,
     })
 }
 
@@ -980,6 +1267,28 @@ fn predicate(lx: &mut Linter, cx: &PredicateContext, path: &str, w: &schema::Whe
             mech.map(|m| (m, lx.prob(path, *p, false)))
         })
         .collect();
+    let top_condition = w
+        .top_condition
+        .iter()
+        .filter_map(|c| {
+            let i = cx.model.conditions.iter().position(|x| &x.id == c);
+            if i.is_none() {
+                lx.error("KB005", path.into(), format!("unknown condition `{c}`"));
+            }
+            i
+        })
+        .collect();
+    let top_mechanism = w
+        .top_mechanism
+        .iter()
+        .filter_map(|m| {
+            let mech = Mechanism::parse(m);
+            if mech.is_none() {
+                lx.error("KB008", path.into(), format!("unknown mechanism `{m}`"));
+            }
+            mech
+        })
+        .collect();
     Predicate {
         all_of,
         none: patterns(lx, cx, path, &w.none_present),
@@ -992,6 +1301,13 @@ fn predicate(lx: &mut Linter, cx: &PredicateContext, path: &str, w: &schema::Whe
         triage_in,
         condition_at_least,
         mechanism_at_least,
+        top_condition,
+        top_mechanism,
+        all_answered: patterns(lx, cx, path, &w.all_answered),
+        any_unanswered: (!w.any_unanswered.is_empty())
+            .then(|| patterns(lx, cx, path, &w.any_unanswered)),
+        pain_score_at_least: w.pain_score_at_least,
+        pain_score_below: w.pain_score_below,
     }
 }
 
@@ -1002,20 +1318,29 @@ fn level(lx: &mut Linter, path: &str, s: &str) -> TriageLevel {
     })
 }
 
-/// Red flags must be monotone in present findings, so they may only test presence, age and
-/// duration: one that read an absence or the model could stop firing when a finding is added.
-fn monotone(lx: &mut Linter, path: &str, w: &schema::When) {
-    if !w.none_present.is_empty() || !w.triage_in.is_empty() || reads_model(w) {
+/// Red flags and triage rules must be monotone in present findings, so they may only test
+/// presence, age and duration: one that read an absence (or an unanswered question, the final
+/// level or the leading conclusion) could stop firing when a finding is added. A triage rule may
+/// also read posterior probabilities (`condition_at_least`, `mechanism_at_least`): the engine
+/// evaluates those on a posterior blind to every red-flag finding that could lower them, which
+/// keeps the rule monotone in red-flag findings (see the engine's `safety` module).
+fn monotone(lx: &mut Linter, path: &str, w: &schema::When, may_read_posterior: bool) {
+    let reads_absence = !w.none_present.is_empty()
+        || !w.all_answered.is_empty()
+        || !w.any_unanswered.is_empty()
+        || !w.triage_in.is_empty()
+        || !w.top_condition.is_empty()
+        || !w.top_mechanism.is_empty()
+        || w.pain_score_at_least.is_some()
+        || w.pain_score_below.is_some();
+    let reads_posterior = !w.condition_at_least.is_empty() || !w.mechanism_at_least.is_empty();
+    if reads_absence || (reads_posterior && !may_read_posterior) {
         lx.error(
             "KB012",
             path.into(),
-            "red flags and triage rules may use presence, age and duration only (a rule no more urgent than every red flag may also read the model)".into(),
+            "red flags and triage rules may use presence, age and duration only (a triage rule may also read posterior probabilities)".into(),
         );
     }
-}
-
-fn reads_model(w: &schema::When) -> bool {
-    !w.condition_at_least.is_empty() || !w.mechanism_at_least.is_empty()
 }
 
 fn red_flag_defs(
@@ -1032,7 +1357,7 @@ fn red_flag_defs(
         lx.text(&path, &f.patient);
         lx.text(&path, &f.clinician);
         if let Some(w) = &f.when {
-            monotone(lx, &path, w);
+            monotone(lx, &path, w, false);
         }
         let min_level = level(lx, &path, &f.min_level);
         if min_level == TriageLevel::SelfCare {
@@ -1070,20 +1395,11 @@ fn red_flag_defs(
     out
 }
 
-/// A rule that reads the posterior may switch off when a red-flag finding is added (the
-/// posterior moves). That can never lower the level only if such a rule is no more urgent than
-/// the least urgent red flag, which then takes its place.
 fn rule_defs(
     lx: &mut Linter,
     cx: &PredicateContext,
     rules: Vec<(&str, schema::Rule)>,
-    red_flags: &[RedFlagDef],
 ) -> Vec<RuleDef> {
-    let floor = red_flags
-        .iter()
-        .map(|f| f.min_level)
-        .min()
-        .unwrap_or(TriageLevel::SelfCare);
     let mut out: Vec<RuleDef> = Vec::new();
     for (file, r) in rules {
         let path = format!("{file}: rule.{}", r.id);
@@ -1092,17 +1408,9 @@ fn rule_defs(
         }
         lx.text(&path, &r.patient);
         lx.text(&path, &r.clinician);
-        let rule_level = level(lx, &path, &r.level);
-        if reads_model(&r.when) && rule_level <= floor {
-            let mut plain = r.when.clone();
-            plain.condition_at_least.clear();
-            plain.mechanism_at_least.clear();
-            monotone(lx, &path, &plain);
-        } else {
-            monotone(lx, &path, &r.when);
-        }
+        monotone(lx, &path, &r.when, true);
         out.push(RuleDef {
-            level: rule_level,
+            level: level(lx, &path, &r.level),
             when: predicate(lx, cx, &path, &r.when),
             source: lx.source(&path, &r.source),
             id: r.id,
@@ -1133,10 +1441,23 @@ fn advice_defs(
                 Audience::Patient
             }
         };
+        let if_new = a.if_new.as_ref().map(|n| IfNewDef {
+            level: level(lx, &path, &n.level),
+            events: n
+                .findings
+                .iter()
+                .map(|event| {
+                    let set = patterns(lx, cx, &path, event);
+                    set.iter().collect()
+                })
+                .collect(),
+        });
         out.push(AdviceDef {
             audience,
             source: lx.source(&path, &a.source),
             when: a.when.as_ref().map(|w| predicate(lx, cx, &path, w)),
+            if_new,
+            lists_unanswered: patterns(lx, cx, &path, &a.lists_unanswered),
             id: a.id,
             topic: a.topic,
             text: a.text,
@@ -1164,11 +1485,15 @@ fn group_defs(
             lx.text(&path, t);
         }
         let set = patterns(lx, cx, &path, &g.items);
+        if let Some(w) = &g.when {
+            monotone(lx, &path, w, false);
+        }
         out.push(GroupDef {
             items: set.iter().collect(),
             set,
             mandatory: g.mandatory,
             first: g.first,
+            when: g.when.as_ref().map(|w| predicate(lx, cx, &path, w)),
             id: g.id,
             patient: g.patient,
             clinician: g.clinician,
@@ -1177,12 +1502,15 @@ fn group_defs(
     }
     for id in contract::RED_FLAG_FINDINGS {
         if let Some(f) = cx.vocab.get(id)
-            && !out.iter().any(|g| g.mandatory && g.set.contains(f))
+            && !cx.vocab.def(f).examiner
+            && !out
+                .iter()
+                .any(|g| g.mandatory && g.when.is_none() && g.set.contains(f))
         {
             lx.error(
                 "KB014",
                 format!("questions.toml: {id}"),
-                "every red-flag finding must be in a mandatory question group".into(),
+                "every red-flag finding a person can report must be in a mandatory question group asked of everyone".into(),
             );
         }
     }

@@ -45,6 +45,84 @@ pub struct File {
     #[serde(default)]
     pub group: Vec<Group>,
     pub why: Option<Why>,
+    /// What each triage level means, by level name.
+    #[serde(default)]
+    pub level: IndexMap<String, TriageLevel>,
+    pub screen: Option<Screen>,
+    pub pain_score: Option<NumberQuestion>,
+    pub duration_model: Option<DurationModel>,
+    #[serde(default)]
+    pub likelihood_word: Vec<LikelihoodWord>,
+}
+
+/// What a triage level tells the person and the clinician, and the phrases that name it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TriageLevel {
+    pub headline: String,
+    pub instruction: String,
+    pub clinician_headline: String,
+    pub clinician_instruction: String,
+    /// Phrases (lower case) that name this level or its place of care in any text.
+    pub names: Vec<String>,
+    pub source: String,
+}
+
+/// The red-flag screen: the findings that must all be answered `absent`, below an age, before
+/// self-care may be given.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Screen {
+    pub findings: Vec<String>,
+    pub self_care_below_age: u8,
+    /// The lowest level otherwise.
+    pub level: String,
+    pub open: ScreenReason,
+    pub age: ScreenReason,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScreenReason {
+    pub id: String,
+    pub patient: String,
+    pub clinician: String,
+    pub source: String,
+}
+
+/// A question answered with a whole number (the pain score).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NumberQuestion {
+    pub patient: String,
+    pub clinician: String,
+    pub why: String,
+    pub min: u8,
+    pub max: u8,
+    pub min_label: String,
+    pub max_label: String,
+}
+
+/// The episode's duration as a child of the hypothesis: a band per case, P(band | condition).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DurationModel {
+    /// The first day of every band after the first (the first band starts at day 0).
+    pub band_starts: Vec<u32>,
+    /// P(band) for every condition without its own row.
+    pub default: Vec<f64>,
+    pub source: String,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// A word for a probability at or above `at_least`, for people who prefer words to numbers.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LikelihoodWord {
+    pub at_least: f64,
+    pub word: String,
+    pub source: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -58,6 +136,9 @@ pub struct Group {
     /// Asked first, when none of its items is known yet.
     #[serde(default)]
     pub first: bool,
+    /// Asked (as a mandatory group) only once this holds.
+    #[serde(default)]
+    pub when: Option<When>,
     pub patient: String,
     pub clinician: String,
     pub why: String,
@@ -185,6 +266,31 @@ pub struct Condition {
     pub prior: Sourced,
     #[serde(default)]
     pub age_factors: Vec<AgeFactor>,
+    /// P(sex | condition) for female and male, where it differs from the population's.
+    #[serde(default)]
+    pub sex: Option<SexShare>,
+    /// P(duration band | condition), where it differs from the model's default.
+    #[serde(default)]
+    pub duration: Option<SourcedList>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SexShare {
+    pub female: f64,
+    pub male: f64,
+    pub source: String,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourcedList {
+    pub p: Vec<f64>,
+    pub source: String,
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 /// A multiplier on a prior for an age band, `from` to `to` inclusive.
@@ -244,6 +350,10 @@ pub struct RootFinding {
     /// Multipliers on `p` by condition or lesion id (lesion wins).
     #[serde(default)]
     pub scale: BTreeMap<String, f64>,
+    /// P(finding caused by the lesion itself, not through a root) by condition or lesion id, on
+    /// the hypothesis's side(s): a peroneal palsy's foot drop, a cord lesion's weakness.
+    #[serde(default)]
+    pub other: BTreeMap<String, f64>,
     pub source: String,
     #[serde(default)]
     pub note: Option<String>,
@@ -287,6 +397,20 @@ pub struct When {
     pub condition_at_least: BTreeMap<String, f64>,
     #[serde(default)]
     pub mechanism_at_least: BTreeMap<String, f64>,
+    /// The leading condition is one of these (advice only).
+    #[serde(default)]
+    pub top_condition: Vec<String>,
+    /// The leading mechanism is one of these (advice only).
+    #[serde(default)]
+    pub top_mechanism: Vec<String>,
+    /// Every finding matching these patterns is answered present or absent (advice only).
+    #[serde(default)]
+    pub all_answered: Vec<String>,
+    /// Some finding matching these patterns is not answered present or absent (advice only).
+    #[serde(default)]
+    pub any_unanswered: Vec<String>,
+    pub pain_score_at_least: Option<u8>,
+    pub pain_score_below: Option<u8>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -335,4 +459,18 @@ pub struct Advice {
     pub source: String,
     #[serde(default)]
     pub when: Option<When>,
+    /// For a text that tells the person what to do if something new happens: the level it
+    /// names, and the findings (each inner list one new event) it names it for.
+    #[serde(default)]
+    pub if_new: Option<IfNew>,
+    /// Findings the plan item lists as still to be answered (those unanswered are named).
+    #[serde(default)]
+    pub lists_unanswered: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IfNew {
+    pub level: String,
+    pub findings: Vec<Vec<String>>,
 }

@@ -2,14 +2,20 @@
 //!
 //! Each line is `{"case": …, "expect": {"triage": [...], "root": "L5.left"|null,
 //! "condition": …|null, "mechanism": …|null}, "source": …}`. A null (or missing) label is not
-//! scored. With `--check`, the run fails (exit 3) below the thresholds.
+//! scored. A published case also carries its `citation`, `url` and `quotes`: the source's words
+//! behind the age, every coded finding and every label, which are checked to be there. With
+//! `--check`, the run fails (exit 3) below the thresholds.
+//!
+//! Besides hits, the run reports under- and over-triage, and the log loss and Brier score of the
+//! condition and the root, for the engine and for a plain naive-Bayes model built from the same
+//! knowledge base (`crate::baseline`), side by side.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args;
-use radiculo_engine::{Case, Engine, Mode, Options};
+use radiculo_engine::{Case, Engine, Mode, Options, QuestionKind};
 use radiculo_kb::{Mechanism, TriageLevel};
 use serde::Deserialize;
 
@@ -22,7 +28,8 @@ pub struct EvalArgs {
     /// Fail (exit 3) when a score is below its threshold.
     #[arg(long)]
     check: bool,
-    /// Minimum share of expected emergencies assessed as emergency.
+    /// Minimum share of expected emergencies (cases whose every accepted level is emergency)
+    /// assessed as emergency.
     #[arg(long, default_value_t = 1.0)]
     min_emergencies: f64,
     /// Minimum share of cases whose triage is in the accepted set.
@@ -50,6 +57,17 @@ pub struct EvalArgs {
     /// With --interview: the largest acceptable median number of questions in patient mode.
     #[arg(long, default_value_t = 12.0)]
     max_median_questions: f64,
+    /// The most cases whose triage may fall below every accepted level.
+    #[arg(long)]
+    max_under_triage: Option<usize>,
+    /// Fail unless the engine's top condition and top root are at least as accurate as the
+    /// naive-Bayes baseline's and its log loss of each is lower.
+    #[arg(long)]
+    beat_baseline: bool,
+    /// Also print, for every case, the probability the engine and the baseline give its
+    /// labelled condition and root.
+    #[arg(long)]
+    per_case: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -61,6 +79,50 @@ struct Labelled {
     source: Option<String>,
     #[serde(default)]
     tags: Vec<String>,
+    /// For a published case: where it was published.
+    #[serde(default)]
+    citation: Option<String>,
+    /// For a published case: the page it was read on.
+    #[serde(default)]
+    url: Option<String>,
+    /// For a published case: the source's words behind each coded item (`age`, each finding
+    /// id, `symptom_duration_days`, `pain_score`) and each label (`label.triage`,
+    /// `label.condition`, `label.root`).
+    #[serde(default)]
+    quotes: std::collections::BTreeMap<String, String>,
+}
+
+impl Labelled {
+    /// For a published case, the first coded item or label without a quote.
+    fn missing_quote(&self) -> Option<String> {
+        self.citation.as_ref()?;
+        let mut needed = vec!["age".to_string(), "label.triage".to_string()];
+        for field in ["symptom_duration_days", "pain_score"] {
+            if self.case.get(field).is_some_and(|v| !v.is_null()) {
+                needed.push(field.into());
+            }
+        }
+        if self.expect.condition.is_some() {
+            needed.push("label.condition".into());
+        }
+        if self.expect.root.is_some() {
+            needed.push("label.root".into());
+        }
+        let evidence = self.case.get("evidence").and_then(|e| e.as_array());
+        needed.extend(
+            evidence
+                .into_iter()
+                .flatten()
+                .filter_map(|item| item.get("id")?.as_str().map(String::from)),
+        );
+        if self.url.as_deref().is_none_or(|u| u.trim().is_empty()) {
+            return Some("url".into());
+        }
+        needed
+            .into_iter()
+            .find(|k| self.quotes.get(k).is_none_or(|q| q.trim().is_empty()))
+            .map(|k| format!("quotes.{k}"))
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -116,6 +178,16 @@ fn read_cases(engine: &Engine, args: &EvalArgs) -> anyhow::Result<Vec<(String, C
         let case = radiculo_contract::case_from_value(engine, &labelled.case).map_err(|e| {
             InvalidInput(format!("{}: {}", at(), crate::report::contract_error(&e)))
         })?;
+        if let Some(missing) = labelled.missing_quote() {
+            return Err(InvalidInput(format!(
+                "{}: a published case needs `{missing}`: the source's words for every coded item and label",
+                at()
+            ))
+            .into());
+        }
+        if labelled.expect.triage.is_empty() {
+            return Err(InvalidInput(format!("{}: expect.triage is empty", at())).into());
+        }
         for l in &labelled.expect.triage {
             if TriageLevel::parse(l).is_none() {
                 return Err(
@@ -128,44 +200,75 @@ fn read_cases(engine: &Engine, args: &EvalArgs) -> anyhow::Result<Vec<(String, C
     Ok(out)
 }
 
+/// Log loss and Brier score, summed over cases.
+#[derive(Default)]
+struct Calibration {
+    log_loss: f64,
+    brier: f64,
+    n: usize,
+}
+
+impl Calibration {
+    /// Records one case: `p` the predicted probabilities over the outcomes, `truth` the index
+    /// of the labelled one (log loss of the label; Brier score over every outcome).
+    fn record(&mut self, p: &[f64], truth: usize) {
+        self.log_loss -= p[truth].clamp(1e-15, 1.0).ln();
+        self.brier += p
+            .iter()
+            .enumerate()
+            .map(|(i, q)| (q - f64::from(u8::from(i == truth))).powi(2))
+            .sum::<f64>();
+        self.n += 1;
+    }
+
+    fn mean(&self, x: f64) -> f64 {
+        if self.n == 0 { 0.0 } else { x / self.n as f64 }
+    }
+}
+
+/// One measure's hits for the engine and the baseline.
+#[derive(Default)]
+struct Compared {
+    engine: Score,
+    baseline: Score,
+    engine_cal: Calibration,
+    baseline_cal: Calibration,
+}
+
 pub fn run(engine: &Engine, args: &EvalArgs) -> anyhow::Result<()> {
     if args.interview {
         return interview(engine, args);
     }
-    let text = std::fs::read_to_string(&args.file)
-        .with_context(|| format!("reading {}", args.file.display()))?;
+    let cases = read_cases(engine, args)?;
+    if cases.is_empty() {
+        return Err(InvalidInput(format!(
+            "{}: no labelled cases to evaluate",
+            args.file.display()
+        ))
+        .into());
+    }
     let kb = engine.kb();
+    let nb = crate::baseline::NaiveBayes::new(engine);
+    let n_sides = 2 * kb.model.reported_roots;
     let mut triage = Score::default();
+    let mut under = Score::default();
+    let mut over = Score::default();
     let mut emergencies = Score::default();
-    let mut root = Score::default();
-    let mut condition = Score::default();
+    let mut root = Compared::default();
+    let mut condition = Compared::default();
     let mut mechanism = Score::default();
-    let mut cases = 0;
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let at = || format!("{}:{}", args.file.display(), i + 1);
-        let labelled: Labelled =
-            serde_json::from_str(line).map_err(|e| InvalidInput(format!("{}: {e}", at())))?;
-        let _ = (&labelled.source, &labelled.tags);
-        let case = radiculo_contract::case_from_value(engine, &labelled.case).map_err(|e| {
-            InvalidInput(format!("{}: {}", at(), crate::report::contract_error(&e)))
-        })?;
+    let mut published = 0;
+    let mut per_case = String::new();
+    for (name, case, labelled) in &cases {
+        published += usize::from(labelled.citation.is_some());
         let accepted: Vec<TriageLevel> = labelled
             .expect
             .triage
             .iter()
-            .map(|l| {
-                TriageLevel::parse(l).ok_or_else(|| {
-                    InvalidInput(format!("{}: expect.triage: unknown level `{l}`", at()))
-                })
-            })
-            .collect::<Result<_, _>>()?;
-        cases += 1;
-        let name = case.id.clone().unwrap_or_else(at);
+            .filter_map(|l| TriageLevel::parse(l))
+            .collect();
         let a = engine.assess(
-            &case,
+            case,
             Options {
                 next_question: false,
             },
@@ -181,83 +284,175 @@ pub fn run(engine: &Engine, args: &EvalArgs) -> anyhow::Result<()> {
         triage.record(accepted.contains(&level), || {
             format!("{name}: triage {level}, expected {}", levels())
         });
-        if accepted.contains(&TriageLevel::Emergency) {
+        let lowest = accepted.iter().min().copied().unwrap_or(TriageLevel::SelfCare);
+        let highest = accepted.iter().max().copied().unwrap_or(TriageLevel::Emergency);
+        under.record(level >= lowest, || {
+            format!("{name}: UNDER-TRIAGED, {level} below {}", levels())
+        });
+        over.record(level <= highest, || {
+            format!("{name}: over-triaged, {level} above {}", levels())
+        });
+        // An emergency is a case whose every accepted level is emergency.
+        if lowest == TriageLevel::Emergency {
             emergencies.record(level == TriageLevel::Emergency, || {
                 format!("{name}: MISSED EMERGENCY, got {level}")
             });
         }
         if let Some(want) = &labelled.expect.root {
+            let truth = (0..n_sides)
+                .find(|&i| {
+                    format!("{}.{}", kb.model.roots[i / 2], ["left", "right"][i % 2]) == *want
+                })
+                .ok_or_else(|| InvalidInput(format!("{name}: unknown root label `{want}`")))?;
+            // The engine's P(root-side affected), by `2 * root + side`.
+            let mut p = vec![0.0; n_sides];
+            for r in &a.roots {
+                p[2 * r.root + r.side.index()] = r.probability;
+            }
             let top = &a.roots[0];
             let got = format!("{}.{}", kb.model.roots[top.root], top.side.as_str());
-            root.record(&got == want, || {
-                format!(
-                    "{name}: top root {got} ({:.2}), expected {want}",
-                    top.probability
-                )
+            root.engine.record(&got == want, || {
+                format!("{name}: top root {got} ({:.2}), expected {want} ({:.2})", top.probability, p[truth])
             });
+            root.engine_cal.record(&p, truth);
+            let q = nb.roots(case);
+            let _ = writeln!(per_case, "{name:<52} root      {want:<28} {:>8.4} {:>8.4}", p[truth], q[truth]);
+            let nb_top = radiculo_engine::argmax(&q);
+            root.baseline.record(nb_top == truth, String::new);
+            root.baseline_cal.record(&q, truth);
         }
         if let Some(want) = &labelled.expect.condition {
+            let truth = kb
+                .model
+                .conditions
+                .iter()
+                .position(|c| &c.id == want)
+                .ok_or_else(|| InvalidInput(format!("{name}: unknown condition label `{want}`")))?;
+            let mut p = vec![0.0; kb.model.conditions.len()];
+            for c in &a.conditions {
+                let i = kb.model.conditions.iter().position(|d| std::ptr::eq(d, c.def)).unwrap_or(0);
+                p[i] = c.probability;
+            }
             let top = &a.conditions[0];
-            condition.record(&top.def.id == want, || {
-                let p = a
-                    .conditions
-                    .iter()
-                    .find(|c| &c.def.id == want)
-                    .map_or(0.0, |c| c.probability);
+            condition.engine.record(&top.def.id == want, || {
                 format!(
-                    "{name}: top condition {} ({:.2}), expected {want} ({p:.2})",
-                    top.def.id, top.probability
+                    "{name}: top condition {} ({:.2}), expected {want} ({:.2})",
+                    top.def.id, top.probability, p[truth]
                 )
             });
+            condition.engine_cal.record(&p, truth);
+            let q = nb.conditions(case);
+            let _ = writeln!(per_case, "{name:<52} condition {want:<28} {:>8.4} {:>8.4}", p[truth], q[truth]);
+            condition
+                .baseline
+                .record(radiculo_engine::argmax(&q) == truth, String::new);
+            condition.baseline_cal.record(&q, truth);
         }
         if let Some(want) = &labelled.expect.mechanism {
-            let (i, p) = a
-                .mechanism
-                .iter()
-                .enumerate()
-                .max_by(|x, y| x.1.total_cmp(y.1))
-                .expect("three mechanisms");
+            let i = radiculo_engine::argmax(&a.mechanism);
             let got = Mechanism::ALL[i].as_str();
             mechanism.record(got == want, || {
-                format!("{name}: top mechanism {got} ({p:.2}), expected {want}")
+                format!("{name}: top mechanism {got} ({:.2}), expected {want}", a.mechanism[i])
             });
         }
     }
-    let rows = [
-        ("triage in the accepted set", &triage, args.min_triage),
-        ("emergencies caught", &emergencies, args.min_emergencies),
-        ("top root", &root, args.min_root),
-        ("top condition", &condition, args.min_condition),
-        ("top mechanism", &mechanism, args.min_mechanism),
-    ];
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "radiculo eval: {cases} cases from {} (knowledge base {})",
+        "radiculo eval: {} cases ({published} published) from {} (knowledge base {})",
+        cases.len(),
         args.file.display(),
         kb.version
     );
     let _ = writeln!(
         out,
-        "{:<28} {:>6} {:>6} {:>8} {:>9}",
-        "measure", "hits", "of", "rate", "threshold"
+        "{:<34} {:>6} {:>6} {:>8} {:>10} {:>10}",
+        "measure", "hits", "of", "engine", "baseline", "threshold"
     );
     let mut failed = false;
-    for (label, score, min) in rows {
-        let ok = score.rate() >= min;
+    let mut row = |out: &mut String, label: &str, score: &Score, baseline: Option<&Score>, min: Option<f64>| {
+        let ok = min.is_none_or(|m| score.rate() >= m);
         failed |= !ok;
         let _ = writeln!(
             out,
-            "{:<28} {:>6} {:>6} {:>7.1}% {:>8.1}%{}",
+            "{:<34} {:>6} {:>6} {:>7.1}% {:>10} {:>10}{}",
             label,
             score.hits,
             score.total,
             score.rate() * 100.0,
-            min * 100.0,
+            baseline.map_or("-".to_string(), |b| format!("{:.1}%", b.rate() * 100.0)),
+            min.map_or("-".to_string(), |m| format!("{:.1}%", m * 100.0)),
             if ok { "" } else { "  BELOW" }
         );
+    };
+    let gated = |min: f64| (min > 0.0).then_some(min);
+    row(&mut out, "triage in the accepted set", &triage, None, gated(args.min_triage));
+    row(&mut out, "emergencies caught", &emergencies, None, gated(args.min_emergencies));
+    row(&mut out, "top root", &root.engine, Some(&root.baseline), gated(args.min_root));
+    row(&mut out, "top condition", &condition.engine, Some(&condition.baseline), gated(args.min_condition));
+    row(&mut out, "top mechanism", &mechanism, None, gated(args.min_mechanism));
+    let under_n = under.total - under.hits;
+    let over_n = over.total - over.hits;
+    let under_ok = args.max_under_triage.is_none_or(|m| under_n <= m);
+    failed |= !under_ok;
+    let _ = writeln!(
+        out,
+        "under-triaged: {under_n} of {} (at most {}){}; over-triaged: {over_n}",
+        under.total,
+        args.max_under_triage.map_or("-".to_string(), |m| m.to_string()),
+        if under_ok { "" } else { "  ABOVE" }
+    );
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "{:<34} {:>10} {:>10} {:>10} {:>10}",
+        "calibration (mean per case)", "engine", "baseline", "", "cases"
+    );
+    for (label, c) in [("condition", &condition), ("root", &root)] {
+        for (what, e, b) in [
+            ("log loss", c.engine_cal.mean(c.engine_cal.log_loss), c.baseline_cal.mean(c.baseline_cal.log_loss)),
+            ("Brier score", c.engine_cal.mean(c.engine_cal.brier), c.baseline_cal.mean(c.baseline_cal.brier)),
+        ] {
+            let _ = writeln!(
+                out,
+                "{:<34} {:>10.3} {:>10.3} {:>10} {:>10}",
+                format!("{label}: {what}"),
+                e,
+                b,
+                "",
+                c.engine_cal.n
+            );
+        }
     }
-    for (label, score, _) in rows {
+    if args.per_case {
+        let _ = writeln!(out, "\n{:<52} {:<38} {:>8} {:>8}", "case", "label", "engine", "baseline");
+        out.push_str(&per_case);
+    }
+    if args.beat_baseline {
+        for (label, c) in [("condition", &condition), ("root", &root)] {
+            let accurate = c.engine.rate() >= c.baseline.rate();
+            let calibrated = c.engine_cal.log_loss < c.baseline_cal.log_loss;
+            if !(accurate && calibrated) {
+                failed = true;
+                let _ = writeln!(
+                    out,
+                    "BELOW the baseline on the {label}: accuracy {:.1}% vs {:.1}%, log loss {:.3} vs {:.3}",
+                    c.engine.rate() * 100.0,
+                    c.baseline.rate() * 100.0,
+                    c.engine_cal.mean(c.engine_cal.log_loss),
+                    c.baseline_cal.mean(c.baseline_cal.log_loss)
+                );
+            }
+        }
+    }
+    for (label, score) in [
+        ("triage in the accepted set", &triage),
+        ("under-triage", &under),
+        ("emergencies caught", &emergencies),
+        ("top root", &root.engine),
+        ("top condition", &condition.engine),
+        ("top mechanism", &mechanism),
+    ] {
         if !score.misses.is_empty() {
             let _ = writeln!(out, "\nmisses, {label}:");
             for m in &score.misses {
@@ -288,6 +483,8 @@ fn simulate(engine: &Engine, full: &Case) -> anyhow::Result<Simulated> {
     let mut case = Case {
         evidence: Vec::new(),
         unsure: radiculo_kb::FindingSet::EMPTY,
+        pain_score: None,
+        pain_score_asked: false,
         ..full.clone()
     };
     let state = |f| {
@@ -300,14 +497,14 @@ fn simulate(engine: &Engine, full: &Case) -> anyhow::Result<Simulated> {
     loop {
         let a = engine.assess(&case, Options::default());
         let Some(q) = a.next_question else { break };
-        let items = match &q.items {
-            Some(items) => items.clone(),
-            None => vec![
-                kb.vocab
-                    .get(q.id)
-                    .context("a single question names a finding")?,
-            ],
-        };
+        if let QuestionKind::Number(_) = q.kind {
+            anyhow::ensure!(!case.pain_score_asked, "the interview asked the pain score again");
+            case.pain_score = full.pain_score;
+            case.pain_score_asked = true;
+            questions += 1;
+            continue;
+        }
+        let items = q.findings();
         anyhow::ensure!(
             items.iter().any(|f| !case.asked(*f)),
             "the interview asked `{}` again ({:?})",

@@ -15,8 +15,10 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use radiculo_contract::MAX_DURATION_DAYS;
-use radiculo_engine::{Assessment, Case, Engine, MAX_AGE, MIN_AGE, Mode, Options, Question, Sex};
-use radiculo_kb::{Audience, FindingId, FindingSet, Shape, Side, TriageLevel};
+use radiculo_engine::{
+    Assessment, Case, Engine, MAX_AGE, MIN_AGE, Mode, Options, Question, QuestionKind, Sex,
+};
+use radiculo_kb::{Audience, FindingId, FindingSet, NumberQuestionDef, Shape, Side, TriageLevel};
 
 use crate::{InvalidInput, report};
 
@@ -137,7 +139,10 @@ struct Ui {
     help: &'static str,
     undone: &'static str,
     nothing_to_undo: &'static str,
-    emergency: ByMode,
+    emergency_stop: ByMode,
+    pain_score_prompt: &'static str,
+    pain_score_invalid: &'static str,
+    noted_score: &'static str,
     finished: &'static str,
     stopped: &'static str,
     input_ended: &'static str,
@@ -246,10 +251,13 @@ const UI: Ui = Ui {
     help: "How to answer: y = yes, n = no, ? = not sure. For a list, type the numbers that apply (for example 1 3), press Enter for none, or ? if you are not sure. b goes back one question; q stops and shows the advice from the answers so far.",
     undone: "Going back one question.",
     nothing_to_undo: "There is no earlier answer to go back to.",
-    emergency: ByMode {
-        patient: "EMERGENCY: go to an emergency department now. Please stop here and get help.",
-        clinician: "EMERGENCY: emergency department assessment now. The interview stops here.",
+    emergency_stop: ByMode {
+        patient: "Please stop here and get help.",
+        clinician: "The interview stops here.",
     },
+    pain_score_prompt: "{min}-{max}",
+    pain_score_invalid: "Please type a whole number from {min} to {max}, or press Enter to skip.",
+    noted_score: "noted: {score}",
     finished: "Thank you. That is all I need to ask.",
     stopped: "Stopping here. This is the advice from the answers so far.",
     input_ended: "No more answers. This is the advice from the answers so far.",
@@ -357,6 +365,8 @@ fn interview<R: BufRead, W: Write>(
         mode,
         evidence: Vec::new(),
         unsure: FindingSet::EMPTY,
+        pain_score: None,
+        pain_score_asked: false,
     };
     let mut session = Session {
         engine,
@@ -416,6 +426,8 @@ enum End {
 enum Reply {
     /// Answered it: each finding asked, present, absent or not sure (`None`).
     Answer(Vec<(FindingId, Option<bool>)>),
+    /// Answered the pain score, or skipped it (`None`).
+    Score(Option<u8>),
     /// Asked to undo the previous answer.
     Undo,
     /// Stopped (quit or end of input).
@@ -629,6 +641,15 @@ struct Change {
     unsure: bool,
 }
 
+/// What one answer changed, to undo it.
+#[derive(Debug, Clone)]
+enum Step {
+    /// The previous state of every finding it set.
+    Findings(Vec<Change>),
+    /// The pain score before it was answered (it had not been asked).
+    PainScore,
+}
+
 /// The interview after the opening questions: the case so far and how to undo each answer.
 struct Session<'e, R, W> {
     engine: &'e Engine,
@@ -636,8 +657,8 @@ struct Session<'e, R, W> {
     case: Case,
     /// The answers file, when the answers come from one.
     file: Option<Case>,
-    /// For each answer, in order, the previous state of every finding it set.
-    history: Vec<Vec<Change>>,
+    /// For each answer, in order, what it changed.
+    history: Vec<Step>,
     /// Whether a checklist has been asked (later ones get shorter instructions).
     explained_checklists: bool,
 }
@@ -662,15 +683,24 @@ impl<'e, R: BufRead, W: Write> Session<'e, R, W> {
             self.io.say("")?;
             let n = (self.history.len() + 1).to_string();
             self.io.say(&fill(UI.question, &[("n", &n)]))?;
-            let reply = match &question.items {
-                None => self.ask_single(&question)?,
-                Some(items) if question.id == BODY_MAP => self.ask_body_map(&question, items)?,
-                Some(items) => self.ask_checklist(&question, items)?,
+            let reply = match &question.kind {
+                QuestionKind::Finding(f) => self.ask_single(&question, *f)?,
+                QuestionKind::Group(items) if question.id == BODY_MAP => {
+                    self.ask_body_map(&question, items)?
+                }
+                QuestionKind::Group(items) => self.ask_checklist(&question, items)?,
+                QuestionKind::Number(n) => self.ask_pain_score(&question, n)?,
             };
             answered = false;
             match reply {
                 Reply::Answer(answers) => {
                     self.record(&answers);
+                    answered = true;
+                }
+                Reply::Score(score) => {
+                    self.case.pain_score = score;
+                    self.case.pain_score_asked = true;
+                    self.history.push(Step::PainScore);
                     answered = true;
                 }
                 Reply::Undo => {
@@ -691,13 +721,10 @@ impl<'e, R: BufRead, W: Write> Session<'e, R, W> {
     /// ever did, the interview ends here rather than ask the same question for ever.
     fn next_question(&self, question: Option<Question<'e>>) -> Option<Question<'e>> {
         let q = question?;
-        let fresh = match &q.items {
-            Some(items) => items.iter().any(|f| !self.case.asked(*f)),
-            None => self
-                .kb()
-                .vocab
-                .get(q.id)
-                .is_none_or(|f| !self.case.asked(f)),
+        let fresh = match &q.kind {
+            QuestionKind::Group(items) => items.iter().any(|f| !self.case.asked(*f)),
+            QuestionKind::Finding(f) => !self.case.asked(*f),
+            QuestionKind::Number(_) => !self.case.pain_score_asked,
         };
         fresh.then_some(q)
     }
@@ -723,12 +750,49 @@ impl<'e, R: BufRead, W: Write> Session<'e, R, W> {
         self.io.wrapped(&fill(UI.why, &[("why", &q.why)]), "  ")
     }
 
-    fn ask_single(&mut self, q: &Question) -> anyhow::Result<Reply> {
-        let f = self
-            .kb()
-            .vocab
-            .get(q.id)
-            .with_context(|| format!("the engine asked about an unknown finding {}", q.id))?;
+    /// The pain score: a whole number in the question's range, or Enter to skip.
+    fn ask_pain_score(&mut self, q: &Question, n: &NumberQuestionDef) -> anyhow::Result<Reply> {
+        self.show_question(q)?;
+        let (min, max) = (n.min.to_string(), n.max.to_string());
+        let range = [("min", min.as_str()), ("max", max.as_str())];
+        self.io.wrapped(
+            &format!("{} = {}, {} = {}", n.min, n.min_label, n.max, n.max_label),
+            "  ",
+        )?;
+        let prompt = fill(UI.pain_score_prompt, &range);
+        if let Some(file) = &self.file {
+            let shown = file.pain_score.map_or(UI.not_sure.to_string(), |s| s.to_string());
+            self.io.answered(&prompt, &shown)?;
+            return Ok(Reply::Score(file.pain_score));
+        }
+        loop {
+            let Some(line) = self.io.read(&prompt)? else {
+                return Ok(Reply::Stop(End::InputEnded));
+            };
+            match command(&line, true) {
+                Some(Command::Undo) => return Ok(Reply::Undo),
+                Some(Command::Quit) => return Ok(Reply::Stop(End::Quit)),
+                Some(Command::Help) => {
+                    self.io.wrapped(UI.help, "  ")?;
+                    continue;
+                }
+                None => {}
+            }
+            let text = line.trim();
+            if text.is_empty() || text == "?" {
+                return Ok(Reply::Score(None));
+            }
+            match text.parse::<u8>() {
+                Ok(score) if (n.min..=n.max).contains(&score) => {
+                    self.io.say(&fill(UI.noted_score, &[("score", text)]))?;
+                    return Ok(Reply::Score(Some(score)));
+                }
+                _ => self.io.wrapped(&fill(UI.pain_score_invalid, &range), "  ")?,
+            }
+        }
+    }
+
+    fn ask_single(&mut self, q: &Question, f: FindingId) -> anyhow::Result<Reply> {
         self.show_question(q)?;
         if let Some(file) = &self.file {
             let state = Self::from_file(file, f);
@@ -1093,27 +1157,38 @@ impl<'e, R: BufRead, W: Write> Session<'e, R, W> {
         for &(f, state) in answers {
             self.case.answer(f, state);
         }
-        self.history.push(changes);
+        self.history.push(Step::Findings(changes));
     }
 
     /// Undoes the last answer; false when there is none.
     fn undo(&mut self) -> bool {
-        let Some(changes) = self.history.pop() else {
-            return false;
-        };
-        for c in changes.iter().rev() {
-            self.case.set(c.finding, c.state);
-            if c.unsure {
-                self.case.unsure.insert(c.finding);
-            } else {
-                self.case.unsure.remove(c.finding);
+        match self.history.pop() {
+            None => return false,
+            Some(Step::PainScore) => {
+                self.case.pain_score = None;
+                self.case.pain_score_asked = false;
+            }
+            Some(Step::Findings(changes)) => {
+                for c in changes.iter().rev() {
+                    self.case.set(c.finding, c.state);
+                    if c.unsure {
+                        self.case.unsure.insert(c.finding);
+                    } else {
+                        self.case.unsure.remove(c.finding);
+                    }
+                }
             }
         }
         true
     }
 
     fn progress(&mut self) -> std::io::Result<()> {
-        let checklists: Vec<_> = self.kb().groups.iter().filter(|g| g.mandatory).collect();
+        let checklists: Vec<_> = self
+            .kb()
+            .groups
+            .iter()
+            .filter(|g| g.mandatory && g.when.is_none())
+            .collect();
         let done = checklists
             .iter()
             .filter(|g| g.items.iter().all(|f| self.case.asked(*f)))
@@ -1135,7 +1210,14 @@ impl<'e, R: BufRead, W: Write> Session<'e, R, W> {
         let rule = "!".repeat(WIDTH);
         self.io.say("")?;
         self.io.say(&rule)?;
-        self.io.wrapped(UI.emergency.get(mode), "")?;
+        self.io.wrapped(
+            &format!(
+                "{} {}",
+                report::what_to_do(self.kb(), TriageLevel::Emergency, mode),
+                UI.emergency_stop.get(mode)
+            ),
+            "",
+        )?;
         for r in a
             .triage
             .reasons

@@ -3,8 +3,8 @@
 use std::fmt::Write as _;
 
 use radiculo_contract::ContractError;
-use radiculo_engine::{Assessment, Case, Engine, ExplanationTarget, Mode};
-use radiculo_kb::{Audience, Mechanism, TriageLevel};
+use radiculo_engine::{Assessment, Case, Engine, ExplanationTarget, Mode, QuestionKind};
+use radiculo_kb::{Audience, FindingId, Kb, Mechanism, TriageLevel};
 
 /// A contract error as one line, with suggestions for unknown ids.
 pub fn contract_error(e: &ContractError) -> String {
@@ -23,16 +23,15 @@ pub fn contract_error(e: &ContractError) -> String {
     }
 }
 
-fn what_to_do(level: TriageLevel) -> &'static str {
-    match level {
-        TriageLevel::Emergency => "EMERGENCY: go to an emergency department now",
-        TriageLevel::Urgent => "URGENT: see a clinician today",
-        TriageLevel::Soon => "SOON: see a clinician within about two weeks",
-        TriageLevel::Routine => "ROUTINE: book a routine appointment",
-        TriageLevel::SelfCare => {
-            "SELF-CARE: look after it at home; get help if it gets worse or lasts"
-        }
-    }
+/// What to do and how fast, in the knowledge base's words for the level: `URGENT: See a doctor
+/// today`.
+pub fn what_to_do(kb: &Kb, level: TriageLevel, mode: Mode) -> String {
+    let l = kb.level(level);
+    let headline = match mode {
+        Mode::Patient => &l.headline,
+        Mode::Clinician => &l.clinician_headline,
+    };
+    format!("{}: {headline}", level.as_str().replace('_', "-").to_uppercase())
 }
 
 fn percent(p: f64) -> String {
@@ -44,6 +43,12 @@ fn percent(p: f64) -> String {
     } else {
         format!("{:.0}%", p * 100.0)
     }
+}
+
+/// A finding as the reader of the report would say it.
+fn statement(kb: &Kb, f: FindingId, clinician: bool) -> &str {
+    let def = kb.vocab.def(f);
+    if clinician { &def.clinician } else { &def.patient }
 }
 
 /// The text report: triage first, in plain words, then the detail.
@@ -61,7 +66,15 @@ pub fn text(engine: &Engine, case: &Case, a: &Assessment) -> String {
     );
     let _ = writeln!(s, "{}", kb.disclaimer);
     let _ = writeln!(s);
-    let _ = writeln!(s, "{}", what_to_do(a.triage.level));
+    let level = kb.level(a.triage.level);
+    let _ = writeln!(s, "{}", what_to_do(kb, a.triage.level, case.mode));
+    let _ = writeln!(
+        s,
+        "{}",
+        if clinician { &level.clinician_instruction } else { &level.instruction }
+    );
+    let _ = writeln!(s);
+    let _ = writeln!(s, "Why:");
     for r in a
         .triage
         .reasons
@@ -69,20 +82,21 @@ pub fn text(engine: &Engine, case: &Case, a: &Assessment) -> String {
         .filter(|r| r.level == a.triage.level)
     {
         let _ = writeln!(s, "  - {}", if clinician { r.clinician } else { r.patient });
-        if !r.findings.is_empty() {
-            let names: Vec<&str> = r
-                .findings
-                .iter()
-                .map(|f| kb.vocab.def(*f).id.as_str())
-                .collect();
-            let _ = writeln!(s, "    because of: {}", names.join(", "));
+        for f in &r.findings {
+            let _ = writeln!(s, "      * {}", statement(kb, *f, clinician));
         }
     }
     let _ = writeln!(s);
     if a.red_flags.is_empty() {
+        let screen_open = a.triage.reasons.iter().any(|r| r.id == kb.screen.open.id);
         let _ = writeln!(
             s,
-            "Warning signs: none of the warning signs you were asked about."
+            "{}",
+            if screen_open {
+                "Warning signs: none found in your answers so far (some questions are still open, see above)."
+            } else {
+                "Warning signs: none of the warning signs you were asked about."
+            }
         );
     } else {
         let _ = writeln!(s, "Warning signs:");
@@ -120,19 +134,25 @@ pub fn text(engine: &Engine, case: &Case, a: &Assessment) -> String {
         );
     }
     let _ = writeln!(s);
-    let _ = writeln!(s, "Likely causes:");
-    for c in a.conditions.iter().take(if clinician { 9 } else { 4 }) {
-        let _ = writeln!(
-            s,
-            "  {:>4}  {}  [ICD-10-CM {}]",
-            percent(c.probability),
-            if clinician {
-                &c.def.name
-            } else {
-                &c.def.patient_name
-            },
-            c.def.icd10
-        );
+    let _ = writeln!(s, "Possible causes:");
+    for c in a.conditions.iter().take(if clinician { 14 } else { 4 }) {
+        if clinician {
+            let _ = writeln!(
+                s,
+                "  {:>4}  {}  [ICD-10-CM {}]",
+                percent(c.probability),
+                c.def.name,
+                c.def.icd10
+            );
+        } else {
+            let _ = writeln!(
+                s,
+                "  {:<14} {} ({})",
+                kb.likelihood_word(c.probability),
+                c.def.patient_name,
+                percent(c.probability)
+            );
+        }
     }
     if !a.red_flags.is_empty() {
         let _ = writeln!(
@@ -202,6 +222,9 @@ pub fn text(engine: &Engine, case: &Case, a: &Assessment) -> String {
         let _ = writeln!(s, "{title}:");
         for p in items {
             let _ = writeln!(s, "  - {}", p.text);
+            for f in case.unanswered(&p.lists_unanswered) {
+                let _ = writeln!(s, "      * {}", statement(kb, f, clinician));
+            }
         }
     }
     if !clinician && a.plan.iter().any(|p| p.audience == Audience::Clinician) {
@@ -215,6 +238,13 @@ pub fn text(engine: &Engine, case: &Case, a: &Assessment) -> String {
     match &a.next_question {
         Some(q) => {
             let _ = writeln!(s, "Next question: {}", q.text);
+            if let QuestionKind::Number(n) = &q.kind {
+                let _ = writeln!(
+                    s,
+                    "  ({} = {}, {} = {})",
+                    n.min, n.min_label, n.max, n.max_label
+                );
+            }
             let _ = writeln!(s, "  ({})", q.why);
         }
         None => {
