@@ -102,9 +102,16 @@ async function axeScan(page, where) {
   assert.deepEqual(bad, [], `${where}: axe-core found serious or critical violations`);
 }
 
+/// The knowledge base (`/v1/kb`): what each triage level means, in its own words.
+async function knowledgeBase() {
+  const response = await fetch(`${BASE}/v1/kb`, { headers: { accept: "application/json" } });
+  assert.equal(response.status, 200);
+  return response.json();
+}
+
 // --- The L5 answer policy -------------------------------------------------------------------
 // A person with a left L5 radiculopathy from a disc: yes to what fits, no to every warning
-// sign and to anything on the right, not sure otherwise.
+// sign and to anything on the right, not sure otherwise; 6 out of 10 for the pain.
 
 const L5_LEFT_REGIONS = new Set(["lateral_leg", "dorsum_foot", "great_toe", "lateral_thigh", "buttock", "posterior_thigh"]);
 const L5_YES = new Set([
@@ -125,7 +132,10 @@ const RED_FLAGS_AND_CAUTIONS = new Set([
   "stomach_ulcer_history", "kidney_disease", "anticoagulants", "pregnancy", "heart_disease", "asthma",
   "symptoms_walking_standing", "no_pain_when_seated", "better_bending_forward", "relief_standing_still",
   "stocking_numbness", "hip_pain_weight_bearing", "lateral_hip_pain_lying", "diabetes", "smoker",
+  "gait_unsteady", "hand_clumsiness_numbness", "known_aortic_aneurysm", "leg_cold_pale_sudden.left",
+  "pulsatile_abdominal_mass", "morning_stiffness_prolonged", "improves_with_exercise", "fibular_compression_risk",
 ]);
+const L5_PAIN_SCORE = 6;
 
 function l5Answer(id) {
   if (L5_YES.has(id)) return "present";
@@ -164,17 +174,22 @@ async function markMap(page, regions) {
   }
 }
 
-/// The question on screen: its id, and the ids it asks (one, or a group's items).
+/// The question on screen: its id, whether it asks for a number (the pain score), and the
+/// ids it asks (one, or a group's items).
 async function currentQuestion(page) {
   const form = page.locator("form[data-question]");
   const id = await form.getAttribute("data-question");
+  const number = (await form.getAttribute("data-kind")) === "number";
   const items = await page.locator("[data-finding]").evaluateAll((els) => els.map((e) => e.dataset.finding));
-  return { id, items: items.length ? items : [id] };
+  return { id, number, items: items.length ? items : [id] };
 }
 
-/// Answers the question on screen by `policy` and continues.
-async function answerQuestion(page, question, policy) {
-  if (question.items.length === 1 && question.id === question.items[0]) {
+/// Answers the question on screen by `policy` (a number question with `painScore`) and
+/// continues.
+async function answerQuestion(page, question, policy, painScore = L5_PAIN_SCORE) {
+  if (question.number) {
+    await page.check(`input[name="answer"][value="${painScore}"]`);
+  } else if (question.items.length === 1 && question.id === question.items[0]) {
     await page.check(`input[name="answer"][value="${policy(question.id)}"]`);
   } else {
     for (const id of question.items) {
@@ -191,6 +206,43 @@ async function answerQuestion(page, question, policy) {
     },
     before,
   );
+}
+
+/// Records the bodies of the page's `/v1/interview` requests and the assessments it gets back.
+function recordInterview(page) {
+  const record = { requests: [], assessments: [] };
+  page.on("request", (request) => {
+    if (request.method() === "POST" && new URL(request.url()).pathname === "/v1/interview") {
+      record.requests.push(JSON.parse(request.postData()));
+    }
+  });
+  page.on("response", async (response) => {
+    if (response.request().method() === "POST" && new URL(response.url()).pathname === "/v1/interview" && response.ok()) {
+      record.assessments.push(await response.json());
+    }
+  });
+  return record;
+}
+
+/// Marks the L5 areas and answers every question by the L5 policy until the result; `onQuestion`
+/// may take a question over (it returns true when it has answered it).
+async function l5ToResult(page, checkpoint, onQuestion = async () => false, policy = l5Answer) {
+  await startPatient(page, checkpoint);
+  await markMap(page, [
+    ["pain", "lateral_leg", "left"],
+    ["pain", "dorsum_foot", "left"],
+  ]);
+  await page.click("#continue");
+  await page.waitForFunction(() => !document.querySelector('form[data-question="body_map"]'));
+  const asked = [];
+  for (let n = 0; n < 40; n += 1) {
+    if (await page.locator("[data-triage]").count()) break;
+    const question = await currentQuestion(page);
+    asked.push(question);
+    if (!(await onQuestion(question))) await answerQuestion(page, question, policy);
+  }
+  await page.locator(".lead-root").waitFor();
+  return asked;
 }
 
 for (const viewport of Object.keys(VIEWPORTS)) {
@@ -219,9 +271,12 @@ for (const viewport of Object.keys(VIEWPORTS)) {
       await answerQuestion(page, question, l5Answer);
     }
     await page.locator(".lead-root").waitFor();
-    // Both kinds of page were met: groups (the warning signs) and single questions.
+    // The kinds of page were met: groups (the leg pain, the warning signs), the pain score
+    // (once) and single questions.
     assert.ok(asked.some((q) => q.items.length > 1), "a group of questions was asked");
-    assert.ok(asked.some((q) => q.items.length === 1 && q.items[0] === q.id), "a single question was asked");
+    assert.ok(asked.some((q) => q.id === "cauda_equina_screen"), "the cauda equina screen was asked");
+    assert.equal(asked.filter((q) => q.number).length, 1, "the pain score was asked once");
+    assert.ok(asked.some((q) => !q.number && q.items.length === 1 && q.items[0] === q.id), "a single question was asked");
     assert.equal(await page.locator(".care-card").getAttribute("data-triage") === "emergency", false);
     const lead = page.locator(".lead-root");
     assert.equal(await lead.getAttribute("data-root"), "L5");
@@ -239,10 +294,16 @@ for (const viewport of Object.keys(VIEWPORTS)) {
     const saved = JSON.parse(readFileSync(await download.path(), "utf8"));
     assert.equal(saved.roots[0].root, "L5");
     assert.equal(saved.roots[0].side, "left");
+    // The care card says what the knowledge base says for the level.
+    assert.equal((await page.locator(".care-title").textContent()).trim(), saved.triage.headline);
     // The summary for a doctor, and what printing keeps of it.
     await page.getByRole("button", { name: "Show a summary for your doctor" }).click();
     await page.getByRole("heading", { name: "Summary for your doctor" }).waitFor();
     assert.match(await page.locator("main").textContent(), new RegExp(`Knowledge base version ${saved.kb_version.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
+    // The doctor's summary words the level as the knowledge base does for clinicians, and
+    // gives the pain score.
+    assert.equal((await page.locator(".share-triage").textContent()).trim(), saved.triage.clinician_headline);
+    assert.equal(await page.locator("[data-pain-score]").getAttribute("data-pain-score"), String(L5_PAIN_SCORE));
     await checkpoint("share");
     await page.emulateMedia({ media: "print" });
     assert.equal(await page.locator(".site-header").isVisible(), false, "print hides the header");
@@ -275,7 +336,10 @@ for (const viewport of Object.keys(VIEWPORTS)) {
     }
     assert.ok(reached, "the cauda equina questions were asked");
     assert.equal(await page.locator("#emergency").getAttribute("data-triage"), "emergency");
-    assert.match(await page.locator("#emergency").textContent(), /Call your local emergency number now/);
+    // The emergency card's words are the knowledge base's for the emergency level.
+    const emergencyLevel = (await knowledgeBase()).levels.find((l) => l.level === "emergency");
+    assert.equal((await page.locator("#emergency .care-title").textContent()).trim(), emergencyLevel.headline);
+    assert.equal((await page.locator("#emergency .care-who").textContent()).trim(), emergencyLevel.instruction);
     await checkpoint("emergency");
     // A mistaken answer can be taken back; the full result keeps the emergency first.
     await page.click("#mistake");
@@ -286,6 +350,7 @@ for (const viewport of Object.keys(VIEWPORTS)) {
     await page.locator("#emergency").waitFor();
     await page.click("#see-result");
     await page.locator(".care-card[data-triage='emergency']").first().waitFor();
+    assert.equal((await page.locator(".care-title").textContent()).trim(), emergencyLevel.headline);
     await checkpoint("emergency-result");
     await finish();
   });
@@ -304,9 +369,29 @@ for (const viewport of Object.keys(VIEWPORTS)) {
     await page.selectOption('select[name="slr.left"]', "present");
     await page.selectOption('select[name="reflex_reduced.ankle.left"]', "absent");
     await page.selectOption('select[name="urinary_retention"]', "absent");
+    // The v1.1 findings: lateral examinations in the grid, one row per examination.
+    for (const family of ["weakness.ankle_inversion", "fibular_head_tinel", "hyperreflexia", "babinski", "ankle_clonus"]) {
+      assert.equal(await page.locator(`tr[data-family="${family}"] select`).count(), 2, `${family} has a cell per side`);
+    }
+    await page.selectOption('select[name="weakness.ankle_inversion.left"]', "present");
+    await page.selectOption('select[name="babinski.left"]', "absent");
+    // The others in the history and red-flag lists.
+    for (const id of ["gait_unsteady", "hand_clumsiness_numbness", "leg_cold_pale_sudden.left", "known_aortic_aneurysm", "morning_stiffness_prolonged",
+      "improves_with_exercise", "fibular_compression_risk", "pulsatile_abdominal_mass", "anal_tone_reduced", "post_void_residual_high"]) {
+      assert.equal(await page.locator(`select[name="${id}"]`).count(), 1, `${id} can be recorded`);
+    }
+    await page.fill("#pain-score", "7");
     await checkpoint("exam-entered");
+    const request = page.waitForRequest((r) => new URL(r.url()).pathname === "/v1/assess");
     await page.click("#assess");
+    const sent = JSON.parse((await request).postData());
+    assert.equal(sent.pain_score, 7);
+    assert.deepEqual(sent.evidence.find((e) => e.id === "weakness.ankle_inversion.left"), { id: "weakness.ankle_inversion.left", state: "present" });
     await page.locator('[data-table="roots"]').waitFor();
+    // The care card is the knowledge base's clinician wording of the level.
+    const levels = (await knowledgeBase()).levels;
+    const level = await page.locator(".care-card").getAttribute("data-triage");
+    assert.equal((await page.locator(".care-title").textContent()).trim(), levels.find((l) => l.level === level).clinician_headline);
     const firstRoot = await page.locator('[data-table="roots"] tbody tr').first().textContent();
     assert.match(firstRoot, /L5/);
     assert.match(firstRoot, /left/);
@@ -364,5 +449,131 @@ test("keyboard only: welcome, the body map and the first question", async () => 
   await tabTo((f) => f.name === "answer" || (f.name || "").startsWith("item-"));
   await page.keyboard.press("Space");
   await checkpoint("first-question-by-keyboard");
+  await finish();
+});
+
+test("patient: the pain score is a 0-10 scale; a number is sent as pain_score, a skip as null, and Back undoes it", async () => {
+  const { page, checkpoint, finish } = await open("desktop", "pain-score");
+  const record = recordInterview(page);
+  let seen = 0;
+  await l5ToResult(page, checkpoint, async (question) => {
+    if (!question.number) return false;
+    seen += 1;
+    assert.equal(question.id, "pain_score");
+    // The scale: every number from 0 to 10, the words for each end from the question.
+    const asked = record.assessments.at(-1).next_question;
+    assert.equal(asked.kind, "number");
+    const values = await page.locator('input[name="answer"]').evaluateAll((els) => els.map((e) => e.value));
+    assert.deepEqual(values, Array.from({ length: asked.max - asked.min + 1 }, (_, i) => String(asked.min + i)));
+    const ends = await page.locator(".scale-ends").textContent();
+    assert.ok(ends.includes(asked.min_label) && ends.includes(asked.max_label), ends);
+    assert.ok(!("pain_score" in record.requests.at(-1)), "not sent before it is answered");
+    // Next with nothing chosen is an error, not an answer.
+    const sentBefore = record.requests.length;
+    await page.click("#continue");
+    await page.locator(".error-summary").waitFor();
+    assert.equal(record.requests.length, sentBefore);
+    await checkpoint("pain-score-error");
+    // By keyboard: to 0, then the arrow keys up to 7.
+    await page.focus('input[name="answer"][value="0"]');
+    await page.keyboard.press("Space");
+    for (let i = 0; i < 7; i += 1) await page.keyboard.press("ArrowRight");
+    assert.ok(await page.locator('input[name="answer"][value="7"]').isChecked());
+    await checkpoint("pain-score");
+    await page.click("#continue");
+    await page.waitForFunction(() => !document.querySelector('form[data-kind="number"]'));
+    assert.equal(record.requests.at(-1).pain_score, 7, "the next request carries the pain score");
+    // Back undoes it, as it does other answers: the scale again, nothing chosen; Not sure /
+    // skip sends null.
+    await page.click("#back");
+    await page.locator('form[data-kind="number"]').waitFor();
+    assert.equal(await page.locator('input[name="answer"]:checked').count(), 0);
+    await page.click("#skip");
+    await page.waitForFunction(() => !document.querySelector('form[data-kind="number"]'));
+    const skipped = record.requests.at(-1);
+    assert.ok("pain_score" in skipped && skipped.pain_score === null, "a skip is sent as pain_score: null");
+    // Back again, and a number after all.
+    await page.click("#back");
+    await page.locator('form[data-kind="number"]').waitFor();
+    await page.check('input[name="answer"][value="3"]');
+    await page.click("#continue");
+    await page.waitForFunction(() => !document.querySelector('form[data-kind="number"]'));
+    assert.equal(record.requests.at(-1).pain_score, 3);
+    return true;
+  });
+  assert.equal(seen, 1, "the pain score was asked, once");
+  // Every later request kept it.
+  assert.equal(record.requests.at(-1).pain_score, 3);
+  await finish();
+});
+
+test("patient: causes and roots are shown as words, with the number one click away", async () => {
+  const { page, checkpoint, finish } = await open("desktop", "likelihood");
+  const record = recordInterview(page);
+  await l5ToResult(page, checkpoint);
+  const assessment = record.assessments.at(-1);
+  const words = new Set((await knowledgeBase()).likelihood_words.map((w) => w.word));
+  const items = page.locator(".prob-words");
+  assert.ok((await items.count()) >= 2, "causes and roots are listed");
+  for (const word of await items.evaluateAll((els) => els.map((e) => e.dataset.likelihood))) {
+    assert.ok(words.has(word), `${word} is one of the knowledge base's words`);
+  }
+  // The first cause is the assessment's first condition, with its word.
+  const first = items.first();
+  assert.equal(await first.getAttribute("data-likelihood"), assessment.conditions[0].likelihood);
+  assert.equal((await first.locator(".likelihood").textContent()).trim().toLowerCase(), assessment.conditions[0].likelihood);
+  // The root's word too.
+  assert.ok(await page.locator(`.prob-words[data-likelihood="${assessment.roots[0].likelihood}"]`).count());
+  // The number is hidden until asked for, by a click (or Enter on the summary).
+  const number = first.locator(".prob-number .prob-value");
+  assert.equal(await number.isVisible(), false);
+  await first.locator(".prob-number summary").click();
+  assert.equal(await number.isVisible(), true);
+  assert.match(await number.textContent(), /(\d{1,2}|<1|>99)%/);
+  const second = items.nth(1);
+  await second.locator(".prob-number summary").focus();
+  await page.keyboard.press("Enter");
+  assert.equal(await second.locator(".prob-number .prob-value").isVisible(), true);
+  await checkpoint("numbers-shown");
+  await finish();
+});
+
+const MEDICINE_CAUTIONS = new Set(["stomach_ulcer_history", "kidney_disease", "anticoagulants", "pregnancy", "heart_disease", "asthma"]);
+
+test("patient: the care card's headline is the assessment's triage headline", async () => {
+  const { page, checkpoint, finish } = await open("phone", "care-card");
+  const record = recordInterview(page);
+  // Not sure about the medicine cautions: the plan says which to check first.
+  await l5ToResult(page, checkpoint, async () => false, (id) => (MEDICINE_CAUTIONS.has(id) ? "unknown" : l5Answer(id)));
+  const { triage } = record.assessments.at(-1);
+  assert.ok(triage.headline && triage.instruction);
+  assert.equal(await page.locator(".care-card").getAttribute("data-triage"), triage.level);
+  assert.equal((await page.locator(".care-card .care-title").textContent()).trim(), triage.headline);
+  assert.equal((await page.locator(".care-card .care-who").textContent()).trim(), triage.instruction);
+  // The plan items that wait for answers list them, in the person's words.
+  const findings = new Map((await (await fetch(`${BASE}/v1/findings`)).json()).findings.map((f) => [f.id, f]));
+  const waiting = record.assessments.at(-1).plan.filter((p) => p.audience === "patient" && p.unanswered && p.unanswered.length);
+  assert.ok(waiting.length, "a plan item waits for the medicine cautions");
+  for (const item of waiting) {
+    const listed = await page.locator(`[data-plan="${item.id}"] .plan-unanswered li`).allTextContents();
+    assert.deepEqual(listed, item.unanswered.map((id) => findings.get(id).patient));
+  }
+  await checkpoint("result");
+  await finish();
+});
+
+test("patient: without next_question.kind (an older server), items still mean a group", async () => {
+  const { page, checkpoint, finish } = await open("desktop", "no-kind");
+  // Every interview answer loses its question's `kind` on the way to the page.
+  await page.route("**/v1/interview", async (route) => {
+    const response = await route.fetch();
+    const body = await response.json();
+    if (body.next_question) delete body.next_question.kind;
+    await route.fulfill({ response, json: body });
+  });
+  const asked = await l5ToResult(page, checkpoint);
+  assert.ok(asked.some((q) => q.items.length > 1), "groups were asked as checklists");
+  assert.ok(asked.some((q) => q.number), "the pain score was asked as a number");
+  assert.equal(await page.locator(".lead-root").getAttribute("data-root"), "L5");
   await finish();
 });

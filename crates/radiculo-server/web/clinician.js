@@ -1,6 +1,9 @@
 // The clinician page: the patient's details, the body map, the examination per side in a
-// grid, history, red flags and medicine cautions; assessed by `/v1/assess` in clinician mode,
-// with every table of the assessment.
+// grid, history (with the pain score), red flags and medicine cautions; assessed by
+// `/v1/assess` in clinician mode, with every table of the assessment. Every finding comes from
+// `/v1/findings`, so new findings appear without changing this page: a finding with a side
+// that is an examination (its category, or an examiner's finding such as a Babinski sign) is
+// a row of the grid; every other finding is in the list of its category.
 
 import { fillChrome, h, show } from "./dom.js";
 import { t } from "./strings.js";
@@ -17,7 +20,11 @@ let kind = "pain";
 
 // A finding family's name: its clinician text without the side.
 function familyName(def) {
-  return def.clinician.replace(/,?\s*\b(left|right)\b\s*,?/i, " ").replace(/\s+/g, " ").trim();
+  return def.clinician
+    .replace(/,?\s*\b(left|right)\b\s*,?/i, " ")
+    .replace(/\s+/g, " ")
+    .replace(/\s([:;)])/g, "$1")
+    .trim();
 }
 
 function stateSelect(id, label) {
@@ -30,11 +37,16 @@ function stateSelect(id, label) {
   );
 }
 
+// A finding of the examination grid: an examination with a side (not the body map).
+function inGrid(f) {
+  return Boolean(f.side) && (f.category === "exam" || f.examiner) && !REGION_FINDING.test(f.id);
+}
+
 // The examination grid: one row per examination, a column per side.
 function examGrid() {
   const families = new Map();
   for (const f of reference.findings) {
-    if (f.category !== "exam") continue;
+    if (!inGrid(f)) continue;
     const family = f.side ? f.id.slice(0, -(f.side.length + 1)) : f.id;
     if (!families.has(family)) families.set(family, {});
     families.get(family)[f.side || "none"] = f;
@@ -60,20 +72,34 @@ function examGrid() {
   );
 }
 
-// A compact list of non-examination findings of `categories` (not on the body map).
-function findingList(categories, titleKey) {
+// A compact list of the findings of `categories` that are neither on the body map nor in
+// the examination grid; `extra` comes first (the pain score in the history).
+function findingList(categories, titleKey, extra = null) {
   const defs = reference.findings.filter(
-    (f) => categories.includes(f.category) && !REGION_FINDING.test(f.id) && f.id !== "pain.low_back",
+    (f) => categories.includes(f.category) && !inGrid(f) && !REGION_FINDING.test(f.id) && f.id !== "pain.low_back",
   );
+  if (!defs.length && !extra) return null;
   return h(
     "fieldset",
-    { class: "panel finding-list" },
+    { class: "panel finding-list", "data-list": titleKey },
     h("legend", { class: "label-big" }, t(titleKey)),
+    extra,
     h(
       "div",
       { class: "finding-grid" },
       defs.map((f) => h("div", { class: "finding-row" }, h("label", { for: `f-${f.id}` }, f.clinician), stateSelect(f.id, null))),
     ),
+  );
+}
+
+// The pain score (0-10), optional.
+function painField() {
+  return h(
+    "div",
+    { class: "field pain-field" },
+    h("label", { for: "pain-score" }, t("clin_pain_label")),
+    h("p", { class: "field-error", id: "pain-error", role: "status" }, ""),
+    h("input", { id: "pain-score", name: "pain-score", type: "text", inputmode: "numeric", class: "input input-short", autocomplete: "off", "aria-describedby": "pain-error" }),
   );
 }
 
@@ -122,7 +148,8 @@ function page() {
     ),
     h("section", { class: "panel", "aria-labelledby": "map-title" }, h("h2", { id: "map-title" }, t("clin_map_title")), kinds, map),
     h("section", { class: "panel", "aria-labelledby": "exam-title" }, h("h2", { id: "exam-title" }, t("clin_exam_title")), h("p", { class: "hint" }, t("clin_exam_hint")), examGrid()),
-    findingList(["symptom", "history"], "clin_history_title"),
+    findingList(["exam"], "clin_exam_other_title"),
+    findingList(["symptom", "history"], "clin_history_title", painField()),
     findingList(["red_flag"], "clin_red_flags_title"),
     findingList(["modifier"], "clin_modifiers_title"),
     h(
@@ -149,6 +176,16 @@ async function submit(event) {
   }
   ageError.textContent = "";
   form.age.removeAttribute("aria-invalid");
+  const pain = form["pain-score"].value.trim();
+  const painError = document.getElementById("pain-error");
+  if (pain !== "" && (!/^\d{1,2}$/.test(pain) || Number(pain) > 10)) {
+    painError.textContent = t("clin_pain_error");
+    form["pain-score"].setAttribute("aria-invalid", "true");
+    form["pain-score"].focus();
+    return;
+  }
+  painError.textContent = "";
+  form["pain-score"].removeAttribute("aria-invalid");
   const evidence = [];
   for (const select of form.querySelectorAll("select.state-select")) {
     if (select.value) evidence.push({ id: select.name, state: select.value });
@@ -167,6 +204,7 @@ async function submit(event) {
   const kase = { age: Number(age), mode: "clinician", evidence };
   if (form.sex.value) kase.sex = form.sex.value;
   if (/^\d{1,5}$/.test(form.duration.value.trim())) kase.symptom_duration_days = Number(form.duration.value.trim());
+  if (pain !== "") kase.pain_score = Number(pain);
   const status = document.getElementById("status");
   status.textContent = t("checking");
   const results = document.getElementById("results");

@@ -1,6 +1,7 @@
 // The patient questionnaire: welcome, about you, then the adaptive interview (`/v1/interview`)
-// one question per page, the body map for the body-map group, an emergency card as soon as an
-// answer makes the case an emergency, and the results.
+// one question per page (by the question's `kind`: one finding, a group of findings, or a
+// number such as the pain score), the body map for the body-map group, an emergency card as
+// soon as an answer makes the case an emergency, and the results.
 //
 // Answers live in this page's memory only: nothing is written to storage, and nothing is sent
 // anywhere but this origin's API.
@@ -9,7 +10,7 @@ import { fillChrome, h, show, errorSummary, answerRadios } from "./dom.js";
 import { t, list } from "./strings.js";
 import { interview, loadReference } from "./api.js";
 import { bodyMap, KINDS, findingId, regionKey, regionName, swatch } from "./bodymap.js";
-import { patientResults, sharePage, triageCard } from "./results.js";
+import { patientResults, sharePage, triageIcon, levelTexts } from "./results.js";
 
 const main = document.getElementById("main");
 const labels = () => ({ yes: t("answer_yes"), no: t("answer_no"), unsure: t("answer_unsure") });
@@ -19,7 +20,10 @@ const state = {
   about: { age: "", sex: "", durationNumber: "", durationUnit: "days" },
   evidence: new Map(), // finding id -> present | absent | unknown, in the order answered
   marks: new Map(), // body-map regionKey -> Set of kinds
-  history: [], // [{evidence, marks, assessment}] before each answer, for Back
+  // The answers to number questions, by the question's id, which is the case's field
+  // (`pain_score`): a whole number, or null when skipped (which tells the server it was asked).
+  numbers: new Map(),
+  history: [], // [{evidence, marks, numbers, assessment}] before each answer, for Back
   assessment: null, // the latest assessment, whose next_question is on screen
   reference: null,
 };
@@ -28,6 +32,7 @@ function kase() {
   const a = state.about;
   const k = { age: Number(a.age), mode: "patient", evidence: [...state.evidence].map(([id, st]) => ({ id, state: st })) };
   if (a.sex) k.sex = a.sex;
+  for (const [field, value] of state.numbers) k[field] = value;
   if (a.durationNumber !== "") {
     const factor = { days: 1, weeks: 7, months: 30 }[a.durationUnit];
     k.symptom_duration_days = Number(a.durationNumber) * factor;
@@ -143,6 +148,7 @@ async function submitAbout(event) {
   if (problems.length) return about(problems);
   state.evidence = new Map();
   state.marks = new Map();
+  state.numbers = new Map();
   state.history = [];
   await step();
 }
@@ -160,19 +166,35 @@ async function step() {
   route(state.assessment);
 }
 
+// How a question is asked follows its `kind`: `number` (a scale), `group` (a checklist, or
+// the body map), `finding` (one yes / no question). Without a `kind`, a question with `items`
+// is a group, one with a `min` and a `max` a number, and any other one finding.
 function route(assessment) {
   if (assessment.triage.level === "emergency") return emergency(assessment, { fromAnswer: true });
   const q = assessment.next_question;
   if (!q) return results(assessment);
-  if (q.id === "body_map") return mapPage(q);
-  if (q.items) return groupPage(q);
+  const kind = q.kind || (q.items ? "group" : Number.isInteger(q.min) && Number.isInteger(q.max) ? "number" : "finding");
+  if (kind === "number") return numberPage(q);
+  if (kind === "group" || (kind !== "finding" && q.items)) return q.id === "body_map" ? mapPage(q) : groupPage(q);
   return singlePage(q);
+}
+
+// The state before an answer, for Back.
+function snapshot() {
+  return { evidence: new Map(state.evidence), marks: cloneMarks(state.marks), numbers: new Map(state.numbers), assessment: state.assessment };
 }
 
 // Records an answer (so that Back can undo it) and moves on.
 function answer(entries) {
-  state.history.push({ evidence: new Map(state.evidence), marks: cloneMarks(state.marks), assessment: state.assessment });
+  state.history.push(snapshot());
   for (const [id, st] of entries) state.evidence.set(id, st);
+  return step();
+}
+
+// Records the answer to a number question (the pain score; null when skipped) and moves on.
+function answerNumber(id, value) {
+  state.history.push(snapshot());
+  state.numbers.set(id, value);
   return step();
 }
 
@@ -181,6 +203,7 @@ function back() {
   if (!last) return about();
   state.evidence = last.evidence;
   state.marks = last.marks;
+  state.numbers = last.numbers;
   state.assessment = last.assessment;
   route(last.assessment);
 }
@@ -214,11 +237,12 @@ function setBusy(busy) {
   main.setAttribute("aria-busy", String(busy));
 }
 
-function navButtons(continueId = "continue") {
+function navButtons(continueId = "continue", { label = t("continue"), extra = null } = {}) {
   return h(
     "div",
     { class: "actions" },
-    h("button", { type: "submit", class: "button", id: continueId }, t("continue")),
+    h("button", { type: "submit", class: "button", id: continueId }, label),
+    extra,
     h("button", { type: "button", class: "button button-secondary", id: "back", onclick: back }, t("back")),
   );
 }
@@ -342,6 +366,70 @@ function singlePage(q, error = null) {
   if (!error) legend.focus({ preventScroll: true });
 }
 
+// A number question (the pain score): a scale of radio buttons from `min` to `max`, the
+// words for each end from the question, Next, and Not sure / skip (sent as null).
+function numberPage(q, error = null) {
+  const min = Number.isInteger(q.min) ? q.min : 0;
+  const max = Number.isInteger(q.max) ? q.max : 10;
+  let value = Number.isInteger(state.numbers.get(q.id)) ? state.numbers.get(q.id) : null;
+  const ends = { [min]: q.min_label, [max]: q.max_label };
+  const options = [];
+  for (let n = min; n <= max; n += 1) {
+    const id = n === min ? "answer" : `answer-${n}`;
+    options.push(
+      // The whole box is the label, so that it is one large target.
+      h(
+        "label",
+        { class: "scale-option", for: id },
+        h("input", { type: "radio", id, name: "answer", value: String(n), checked: value === n, onchange: () => { value = n; } }),
+        h("span", { class: "scale-number" }, String(n), ends[n] ? h("span", { class: "visually-hidden" }, ` (${ends[n]})`) : null),
+      ),
+    );
+  }
+  const errorId = error ? "scale-error" : null;
+  const form = h(
+    "form",
+    {
+      novalidate: true,
+      "data-question": q.id,
+      "data-kind": "number",
+      onsubmit: (event) => {
+        event.preventDefault();
+        if (value === null) return numberPage(q, t("scale_required"));
+        answerNumber(q.id, value);
+      },
+    },
+    h(
+      "fieldset",
+      { class: `answer scale-field${error ? " has-error" : ""}`, "aria-describedby": errorId },
+      h("legend", { class: "question-legend" }, q.text),
+      error ? h("p", { class: "field-error", id: errorId }, error) : null,
+      h("div", { class: `scale scale-${max - min + 1}` }, options),
+      q.min_label || q.max_label
+        ? h(
+            "div",
+            { class: "scale-ends", "aria-hidden": "true" },
+            h("span", {}, q.min_label ? t("scale_end", { n: min, label: q.min_label }) : ""),
+            h("span", {}, q.max_label ? t("scale_end", { n: max, label: q.max_label }) : ""),
+          )
+        : null,
+    ),
+    whyAsked(q),
+    statusLine(),
+    navButtons("continue", {
+      label: t("scale_next"),
+      extra: h("button", { type: "button", class: "button button-secondary", id: "skip", onclick: () => answerNumber(q.id, null) }, t("scale_skip")),
+    }),
+  );
+  document.title = `${q.text} – ${t("app_name")}`;
+  show(main, progress(), error ? errorSummary(t("error_summary_title"), [{ field: "answer", text: error }]) : null, form);
+  const legend = form.querySelector("legend");
+  legend.setAttribute("role", "heading");
+  legend.setAttribute("aria-level", "1");
+  legend.setAttribute("tabindex", "-1");
+  if (!error) legend.focus({ preventScroll: true });
+}
+
 function groupPage(q, missing = null) {
   const values = new Map(q.items.map((id) => [id, state.evidence.get(id) || null]));
   const rows = q.items.map((id) => {
@@ -416,8 +504,11 @@ async function emergencyCheck(entries, returnTo) {
   emergency(assessment, { fromAnswer: false });
 }
 
+// The emergency card, shown at once: the level's headline and instruction from the knowledge
+// base (the assessment's triage), and the reasons.
 function emergency(assessment, { fromAnswer }) {
-  document.title = `${t("emergency_now_title")} – ${t("app_name")}`;
+  const texts = levelTexts(assessment.triage, state.reference.kb);
+  document.title = `${texts.headline} – ${t("app_name")}`;
   const mistake = () => {
     if (fromAnswer) return back();
     const pending = state.pending;
@@ -427,7 +518,7 @@ function emergency(assessment, { fromAnswer }) {
   };
   const seeResult = () => {
     if (!fromAnswer && state.pending) {
-      state.history.push({ evidence: new Map(state.evidence), marks: cloneMarks(state.marks), assessment: state.assessment });
+      state.history.push(snapshot());
       for (const [id, st] of state.pending.entries) state.evidence.set(id, st);
       state.pending = null;
     }
@@ -438,14 +529,14 @@ function emergency(assessment, { fromAnswer }) {
     h(
       "section",
       { class: "care-card care-emergency emergency-now", "data-triage": "emergency", id: "emergency", "aria-labelledby": "emergency-title" },
-      h("div", { class: "care-head" }, triageCard({ level: "emergency" }).querySelector(".triage-icon"),
-        h("div", {}, h("p", { class: "care-level" }, t("triage_level_emergency")), h("h1", { class: "care-title", id: "emergency-title" }, t("emergency_now_title")))),
+      h("div", { class: "care-head" }, triageIcon("emergency"),
+        h("div", {}, h("p", { class: "care-level" }, t("triage_level_emergency")), h("h1", { class: "care-title", id: "emergency-title" }, texts.headline))),
       h(
         "div",
         { class: "care-body" },
-        h("p", {}, t("emergency_now_body")),
-        h("ul", {}, list("emergency_now_do").map((x) => h("li", {}, x))),
+        h("p", { class: "care-who" }, texts.instruction),
         h("ul", { class: "care-reasons" }, assessment.triage.reasons.filter((r) => r.level === "emergency").map((r) => h("li", {}, r.text))),
+        h("p", {}, t("emergency_show")),
       ),
     ),
     h(
@@ -471,6 +562,7 @@ function results(assessment) {
       onRestart: () => {
         state.evidence = new Map();
         state.marks = new Map();
+        state.numbers = new Map();
         state.history = [];
         welcome();
       },

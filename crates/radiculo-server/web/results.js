@@ -7,8 +7,37 @@ import { bodyMap, regionKey, regionName, shadeLegend } from "./bodymap.js";
 
 export const LEVELS = ["emergency", "urgent", "soon", "routine", "self_care"];
 
+// What a triage level means, in the knowledge base's one wording: the assessment's own
+// `headline`, `instruction`, `clinician_headline` and `clinician_instruction`, or, from a server
+// that does not send them, `/v1/kb`'s `levels` (for an unknown level, the urgent one's). The
+// pages never word a level themselves.
+export function levelTexts(triage, kb) {
+  const levels = (kb && kb.levels) || [];
+  const known = levels.find((l) => l.level === triage.level) || levels.find((l) => l.level === "urgent") || {};
+  const pick = (field) => triage[field] || known[field] || "";
+  return {
+    headline: pick("headline"),
+    instruction: pick("instruction"),
+    clinician_headline: pick("clinician_headline"),
+    clinician_instruction: pick("clinician_instruction"),
+  };
+}
+
+// The word for a probability: the API's `likelihood`, or, from a server that does not send
+// it, the first of `/v1/kb`'s `likelihood_words` whose threshold the probability reaches.
+export function likelihoodWord(item, kb) {
+  if (item.likelihood) return item.likelihood;
+  const words = (kb && kb.likelihood_words) || [];
+  const word = words.find((w) => item.probability >= w.at_least);
+  return word ? word.word : "";
+}
+
+function capitalise(text) {
+  return text ? text.charAt(0).toUpperCase() + text.slice(1) : text;
+}
+
 // The icon of each triage level (drawn, so that no icon font or image is needed).
-function triageIcon(level) {
+export function triageIcon(level) {
   const attrs = { class: "triage-icon", viewBox: "0 0 24 24", width: 32, height: 32, "aria-hidden": "true", focusable: "false" };
   const stroke = { fill: "none", stroke: "currentColor", "stroke-width": 2.2, "stroke-linecap": "round", "stroke-linejoin": "round" };
   switch (level) {
@@ -24,14 +53,16 @@ function triageIcon(level) {
   }
 }
 
-// The care card of a triage level: colour, icon and words together. `reasons` are the
-// assessment's triage reasons; `clinician` shows their clinical texts and sources.
-export function triageCard(triage, { clinician = false } = {}) {
+// The care card of a triage level: colour, icon and words together, the words from the
+// knowledge base (`levelTexts`). `reasons` are the assessment's triage reasons; `clinician`
+// shows the clinicians' wording, and the reasons' clinical texts and sources.
+export function triageCard(triage, { clinician = false, kb = null } = {}) {
   // A level this page does not know (a newer server) is shown as urgent, never as less: an
   // unknown answer must not read as reassurance.
   const level = LEVELS.includes(triage.level) ? triage.level : "urgent";
   // The person reads the reasons for the level given; a clinician reads every rule that fired.
   const reasons = (triage.reasons || []).filter((r) => clinician || r.level === level);
+  const texts = levelTexts(triage, kb);
   return h(
     "section",
     { class: `care-card care-${level}`, "data-triage": level, "aria-labelledby": "care-title" },
@@ -43,13 +74,13 @@ export function triageCard(triage, { clinician = false } = {}) {
         "div",
         {},
         h("p", { class: "care-level" }, t(`triage_level_${level}`)),
-        h("h2", { class: "care-title", id: "care-title" }, t(`triage_title_${level}`)),
+        h("h2", { class: "care-title", id: "care-title" }, clinician ? texts.clinician_headline : texts.headline),
       ),
     ),
     h(
       "div",
       { class: "care-body" },
-      h("p", { class: "care-who" }, t(`triage_who_${level}`)),
+      h("p", { class: "care-who" }, clinician ? texts.clinician_instruction : texts.instruction),
       reasons.length
         ? [
             h("h3", { class: "care-reasons-title" }, t("triage_reasons")),
@@ -85,13 +116,16 @@ export function involvement(assessment, kb) {
   return shade;
 }
 
-// The dermatome picture: the body map shaded by involvement, marked regions outlined.
-export function dermatome(assessment, reference, outline) {
+// The dermatome picture: the body map shaded by involvement, marked regions outlined. With
+// `words`, the leading root's likelihood is a word (for the person), otherwise a number.
+export function dermatome(assessment, reference, outline, { words = false } = {}) {
   const top = assessment.roots[0];
   const sideWord = top ? t(top.side === "left" ? "side_left" : "side_right") : "";
-  const summary = top
-    ? t("dermatome_summary", { root: top.root, side: sideWord, percent: percent(top.probability) })
-    : "";
+  const summary = !top
+    ? ""
+    : words
+      ? t("dermatome_summary_words", { root: top.root, side: sideWord, likelihood: likelihoodWord(top, reference.kb) })
+      : t("dermatome_summary", { root: top.root, side: sideWord, percent: percent(top.probability) });
   return h(
     "section",
     { class: "panel dermatome", "aria-labelledby": "dermatome-title" },
@@ -120,6 +154,33 @@ function bar(name, p) {
   );
 }
 
+// The same for the person: the likelihood in words first, the number one click away.
+function wordBar(name, item, kb) {
+  const word = likelihoodWord(item, kb);
+  return h(
+    "div",
+    { class: "prob prob-words", "data-likelihood": word },
+    h("div", { class: "prob-label" }, h("span", {}, name), h("strong", { class: "likelihood" }, capitalise(word))),
+    h("div", { class: "prob-track", "aria-hidden": "true" }, h("div", { class: `prob-fill w-${Math.round(item.probability * 20) * 5}` })),
+    h(
+      "details",
+      { class: "prob-number" },
+      h("summary", {}, t("likelihood_show"), h("span", { class: "visually-hidden" }, t("likelihood_show_for", { name }))),
+      h("p", { class: "prob-value" }, t("likelihood_number", { percent: percent(item.probability) })),
+    ),
+  );
+}
+
+// A plan item, with the findings it still waits for (`unanswered`) listed under it in the
+// reader's words (the item's text introduces them).
+function planItem(p, reference, { clinician = false } = {}) {
+  const open = (p.unanswered || []).map((id) => {
+    const def = reference.byId.get(id);
+    return h("li", { "data-unanswered": id }, def ? (clinician ? def.clinician : def.patient) : id);
+  });
+  return [p.text, open.length ? h("ul", { class: "plan-unanswered" }, open) : null];
+}
+
 // A target's name in plain words.
 function targetName(target, assessment, clinician) {
   const root = /^(L\d|S\d)\.(left|right)$/.exec(target);
@@ -134,13 +195,16 @@ function targetName(target, assessment, clinician) {
 export function patientResults({ assessment, reference, evidence, outline, onShare, onRestart }) {
   const conditions = assessment.conditions.filter((c) => c.probability >= 0.05).slice(0, 4);
   const rest = assessment.conditions.filter((c) => !conditions.includes(c) && c.probability >= 0.01);
-  const patientPlan = assessment.plan.filter((p) => p.audience === "patient");
+  const kb = reference.kb;
+  const texts = levelTexts(assessment.triage, kb);
+  // The level's instruction is on the care card already; the plan may repeat it word for word.
+  const patientPlan = assessment.plan.filter((p) => p.audience === "patient" && p.text !== texts.instruction);
   const helpTopics = new Set(["safety_net", "urgent_action", "referral", "follow_up"]);
   const plan = patientPlan.filter((p) => !helpTopics.has(p.topic));
   const help = patientPlan.filter((p) => helpTopics.has(p.topic));
   return [
     h("h1", {}, t("result_title")),
-    triageCard(assessment.triage),
+    triageCard(assessment.triage, { kb }),
     assessment.red_flags.length
       ? h(
           "section",
@@ -150,38 +214,40 @@ export function patientResults({ assessment, reference, evidence, outline, onSha
         )
       : null,
     disclaimer(assessment),
-    dermatome(assessment, reference, outline),
+    dermatome(assessment, reference, outline, { words: true }),
     h(
       "section",
       { class: "panel", "aria-labelledby": "causes-title" },
       h("h2", { id: "causes-title" }, t("causes_title")),
       h("p", { class: "hint" }, t("causes_intro")),
-      h("div", { class: "probs" }, conditions.map((c) => bar(c.patient_name, c.probability))),
+      h("div", { class: "probs" }, conditions.map((c) => wordBar(c.patient_name, c, kb))),
       rest.length
         ? h(
             "details",
             {},
             h("summary", {}, t("causes_more")),
-            h("div", { class: "probs" }, rest.map((c) => bar(c.patient_name, c.probability))),
+            h("div", { class: "probs" }, rest.map((c) => wordBar(c.patient_name, c, kb))),
           )
         : null,
       h("h3", {}, t("roots_title")),
       h(
         "div",
         { class: "probs" },
-        assessment.roots.filter((r) => r.probability >= 0.05).slice(0, 3).map((r) => bar(targetName(`${r.root}.${r.side}`, assessment), r.probability)),
+        assessment.roots.filter((r) => r.probability >= 0.05).slice(0, 3).map((r) => wordBar(targetName(`${r.root}.${r.side}`, assessment), r, kb)),
       ),
     ),
     whySection(assessment, reference, evidence),
     plan.length
-      ? h("section", { class: "panel", "aria-labelledby": "plan-title" }, h("h2", { id: "plan-title" }, t("plan_title")), h("ul", { class: "plan" }, plan.map((p) => h("li", {}, p.text))))
+      ? h("section", { class: "panel", "aria-labelledby": "plan-title" }, h("h2", { id: "plan-title" }, t("plan_title")), h("ul", { class: "plan" }, plan.map((p) => h("li", { "data-plan": p.id }, planItem(p, reference)))))
       : null,
-    h(
-      "section",
-      { class: "panel", "aria-labelledby": "help-title" },
-      h("h2", { id: "help-title" }, t("help_title")),
-      h("ul", { class: "plan" }, help.map((p) => h("li", {}, p.text)), h("li", {}, t("help_default"))),
-    ),
+    help.length
+      ? h(
+          "section",
+          { class: "panel", "aria-labelledby": "help-title" },
+          h("h2", { id: "help-title" }, t("help_title")),
+          h("ul", { class: "plan" }, help.map((p) => h("li", { "data-plan": p.id }, planItem(p, reference)))),
+        )
+      : null,
     h(
       "div",
       { class: "actions no-print" },
@@ -256,7 +322,9 @@ export function sharePage({ assessment, reference, kase, evidence, outline, onBa
       const def = reference.byId.get(id);
       return h("tr", {}, h("td", {}, def ? def.clinician : id, h("br"), h("span", { class: "muted" }, id)), h("td", {}, answer[state]));
     });
-  const level = assessment.triage.level;
+  const level = LEVELS.includes(assessment.triage.level) ? assessment.triage.level : "urgent";
+  const texts = levelTexts(assessment.triage, reference.kb);
+  const pain = kase.pain_score;
   return [
     h("h1", {}, t("share_title")),
     h("p", {}, t("share_intro")),
@@ -270,9 +338,13 @@ export function sharePage({ assessment, reference, kase, evidence, outline, onBa
       h("dd", {}, kase.sex ? t(`sex_${kase.sex}`) : t("share_not_given")),
       h("dt", {}, t("share_duration")),
       h("dd", {}, kase.symptom_duration_days !== undefined ? t("share_duration_days", { n: kase.symptom_duration_days }) : t("share_not_given")),
+      h("dt", {}, t("share_pain")),
+      h("dd", { "data-pain-score": pain === undefined ? "" : String(pain) }, pain === undefined ? t("share_not_given") : pain === null ? t("share_pain_skipped") : String(pain)),
     ),
     h("h2", {}, t("share_result")),
-    h("p", { class: `share-triage care-${level}-text` }, h("strong", {}, `${t(`triage_level_${level}`)}: ${t(`triage_title_${level}`)}`)),
+    h("p", { class: `share-triage care-${level}-text`, "data-triage-level": level }, h("strong", {}, texts.clinician_headline)),
+    h("p", {}, texts.clinician_instruction),
+    h("p", { class: "muted" }, t("share_told", { headline: texts.headline })),
     h("ul", {}, assessment.triage.reasons.map((r) => h("li", {}, r.clinician_text))),
     assessment.red_flags.length ? h("ul", {}, assessment.red_flags.map((f) => h("li", {}, h("strong", {}, f.clinician_text)))) : null,
     clinicianTable([t("col_root"), t("col_side"), t("col_probability")], assessment.roots.slice(0, 4).map((r) => [r.root, r.side, percent(r.probability)]), t("clin_roots_title")),
@@ -332,7 +404,7 @@ export function clinicianResults({ assessment, reference, outline }) {
   ];
   return [
     h("h2", { id: "results-title", class: "results-title" }, t("clin_results_title")),
-    triageCard(a.triage, { clinician: true }),
+    triageCard(a.triage, { clinician: true, kb: reference.kb }),
     clinicianTable(
       [t("clin_red_flags"), t("col_level"), t("col_finding"), t("col_source")],
       a.red_flags.map((f) => [f.clinician_text, t(`triage_level_${f.min_level}`), f.findings.join(", "), f.source]),
@@ -340,14 +412,14 @@ export function clinicianResults({ assessment, reference, outline }) {
       { "data-table": "red-flags" },
     ),
     clinicianTable(
-      [t("col_root"), t("col_side"), t("col_probability")],
-      a.roots.map((r) => [r.root, r.side, percentFine(r.probability)]),
+      [t("col_root"), t("col_side"), t("col_probability"), t("col_likelihood")],
+      a.roots.map((r) => [r.root, r.side, percentFine(r.probability), likelihoodWord(r, reference.kb)]),
       t("clin_roots_title"),
       { "data-table": "roots" },
     ),
     clinicianTable(
-      [t("col_condition"), t("col_icd10"), t("col_snomed"), t("col_mechanism"), t("col_probability")],
-      a.conditions.map((c) => [c.name, `${c.icd10} ${c.icd10_display}`, c.snomed || "—", c.mechanism, percentFine(c.probability)]),
+      [t("col_condition"), t("col_icd10"), t("col_snomed"), t("col_mechanism"), t("col_probability"), t("col_likelihood")],
+      a.conditions.map((c) => [c.name, `${c.icd10} ${c.icd10_display}`, c.snomed || "—", c.mechanism, percentFine(c.probability), likelihoodWord(c, reference.kb)]),
       t("clin_conditions_title"),
       { "data-table": "conditions" },
     ),
@@ -382,7 +454,7 @@ export function clinicianResults({ assessment, reference, outline }) {
     ),
     clinicianTable(
       [t("col_advice"), t("col_audience"), t("col_topic"), t("col_source")],
-      a.plan.map((p) => [p.text, p.audience, p.topic, p.source]),
+      a.plan.map((p) => [h("div", { "data-plan": p.id }, planItem(p, reference, { clinician: true })), p.audience, p.topic, p.source]),
       t("clin_plan_title"),
       { "data-table": "plan" },
     ),

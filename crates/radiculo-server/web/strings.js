@@ -95,14 +95,15 @@ export const STRINGS = {
   why_asked: "Why we ask",
   checking: "Checking your answers…",
 
-  // Emergency at once.
-  emergency_now_title: "Call your local emergency number now",
-  emergency_now_body: "What you have told us can be a sign of pressure on the nerves that control your bladder, bowels and legs. This needs to be checked in hospital now.",
-  emergency_now_do: [
-    "Call your local emergency number now, or go straight to the nearest emergency department.",
-    "Do not wait to see if it gets better, and do not drive yourself.",
-    "Show them this page or tell them what you told us.",
-  ],
+  // A number question (the pain score). Its text and the words at each end come from the
+  // knowledge base.
+  scale_end: "{n}: {label}",
+  scale_next: "Next",
+  scale_skip: "Not sure / skip",
+  scale_required: "Choose a number, or choose Not sure / skip",
+
+  // Emergency at once. What to do and how fast comes from the knowledge base (the triage).
+  emergency_show: "Show them this page, or tell them what you told us.",
   emergency_mistake: "I answered by mistake: go back to the question",
   emergency_see_result: "See the full result",
 
@@ -115,16 +116,6 @@ export const STRINGS = {
   triage_level_soon: "Soon",
   triage_level_routine: "Routine",
   triage_level_self_care: "Self-care",
-  triage_title_emergency: "Call your local emergency number now",
-  triage_title_urgent: "See a doctor today",
-  triage_title_soon: "See a doctor or physiotherapist within about 2 weeks",
-  triage_title_routine: "Book a routine appointment",
-  triage_title_self_care: "You can look after this at home",
-  triage_who_emergency: "Call your local emergency number or go to the nearest emergency department now. Do not drive yourself.",
-  triage_who_urgent: "Contact your doctor's surgery or an urgent care service today. If they cannot see you today, go to an urgent treatment centre.",
-  triage_who_soon: "Book an appointment with your doctor or a physiotherapist to be seen within about 2 weeks.",
-  triage_who_routine: "Book an appointment with your doctor or a physiotherapist at a time that suits you.",
-  triage_who_self_care: "You can look after this at home with the advice below. It also says when to see a doctor.",
   triage_reasons: "Why this level",
   red_flags_title: "Warning signs you told us about",
   disclaimer_title: "This is not a diagnosis",
@@ -135,11 +126,15 @@ export const STRINGS = {
   dermatome_legend_high: "More likely",
   dermatome_legend_marked: "Where you marked",
   dermatome_summary: "Most likely nerve root: {root} on the {side} side, {percent}",
+  dermatome_summary_words: "Most likely nerve root: {root} on the {side} side ({likelihood})",
   dermatome_figure_label: "Body map shaded where the {root} nerve root on the {side} side usually reaches",
   roots_title: "Nerve roots",
   causes_title: "What might be causing it",
   causes_intro: "These are likelihoods from your answers, not a diagnosis. A clinician who examines you may find something different.",
   causes_more: "Other possible causes",
+  likelihood_show: "Show the number",
+  likelihood_show_for: " for {name}",
+  likelihood_number: "Estimated probability: {percent}",
   why_title: "Why we think so",
   why_intro: "These answers changed the result the most for: {target}.",
   why_up: "Makes it more likely",
@@ -149,7 +144,6 @@ export const STRINGS = {
   why_none: "None of your answers changed this much.",
   plan_title: "What you can do",
   help_title: "When to get help",
-  help_default: "Get help sooner if your symptoms get worse or new ones start. Call your local emergency number at once if you cannot pass urine, lose control of your bladder or bowels, or get numbness between your legs or around your bottom.",
   kb_version: "Knowledge base version {version}",
   print_button: "Print or save for your doctor",
   share_button: "Show a summary for your doctor",
@@ -174,6 +168,9 @@ export const STRINGS = {
   share_duration: "Duration",
   share_duration_days: "{n} days",
   share_not_given: "not given",
+  share_pain: "Worst pain, last 24 hours (0-10)",
+  share_pain_skipped: "not answered",
+  share_told: "The person was told: {headline}",
   share_back: "Back to the result",
 
   // Clinician page.
@@ -210,6 +207,7 @@ export const STRINGS = {
   col_root: "Root",
   col_side: "Side",
   col_probability: "Probability",
+  col_likelihood: "Likelihood",
   col_condition: "Condition",
   col_icd10: "ICD-10-CM",
   col_snomed: "SNOMED CT",
@@ -233,6 +231,9 @@ export const STRINGS = {
   clin_sex_label: "Sex",
   clin_sex_unknown: "Not recorded",
   clin_duration_label: "Duration (days)",
+  clin_pain_label: "Pain score: worst in the last 24 hours (0-10)",
+  clin_pain_error: "Enter a whole number from 0 to 10, or leave it blank",
+  clin_exam_other_title: "Other examination",
 };
 
 // `STRINGS[key]` with `{name}` placeholders filled from `vars`.

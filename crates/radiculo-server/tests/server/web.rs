@@ -166,3 +166,134 @@ async fn the_kb_gives_the_regions_and_each_roots_territory_for_the_pages() {
     }
     assert!(!kb["root_territories_source"].as_str().unwrap().is_empty());
 }
+
+/// The phrases that say where to go or how fast: only the knowledge base's level texts (the
+/// triage's `headline` and `instruction`, `/v1/kb`'s `levels`) may say them, so that a page
+/// never words a level differently from the triage it shows.
+const LEVEL_PHRASES: [&str; 16] = [
+    "emergency department",
+    "emergency number",
+    "ambulance",
+    "a&e",
+    "straight away",
+    "immediately",
+    "at once",
+    "today",
+    "same day",
+    "same-day",
+    "urgent care",
+    "within 24 hours",
+    "within about two weeks",
+    "within two weeks",
+    "routine appointment",
+    "urgent treatment centre",
+];
+
+/// The one string that may: the welcome page's standing advice for the cauda equina
+/// symptoms, which the triage always gives `emergency`.
+const STANDING_EMERGENCY_KEY: &str = "welcome_emergency";
+
+/// The string literals of `strings.js`'s `STRINGS` table, each with the key it belongs to
+/// (an array's items belong to the array's key). Comments are skipped.
+fn string_table(source: &str) -> Vec<(String, String)> {
+    let start = source
+        .find("export const STRINGS = {")
+        .expect("strings.js defines STRINGS");
+    let body = &source[start..];
+    let end = body.find("\n};").expect("STRINGS ends with `};`");
+    let mut key = String::new();
+    let mut strings = Vec::new();
+    for line in body[..end].lines().skip(1) {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("//") {
+            continue;
+        }
+        // A key of the table is indented by two spaces: `  name: …`.
+        if let Some(rest) = line.strip_prefix("  ")
+            && let Some((name, _)) = rest.split_once(':')
+            && !name.is_empty()
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            key = name.to_owned();
+        }
+        let mut chars = line.chars().peekable();
+        let mut open: Option<char> = None;
+        let mut current = String::new();
+        while let Some(c) = chars.next() {
+            match open {
+                Some(_) if c == '\\' => {
+                    if let Some(next) = chars.next() {
+                        current.push(next);
+                    }
+                }
+                Some(quote) if c == quote => {
+                    strings.push((key.clone(), std::mem::take(&mut current)));
+                    open = None;
+                }
+                Some(_) => current.push(c),
+                None if c == '"' || c == '\'' || c == '`' => open = Some(c),
+                None if c == '/' && chars.peek() == Some(&'/') => break,
+                None => {}
+            }
+        }
+        assert!(
+            open.is_none(),
+            "a string runs past the end of its line: {line}"
+        );
+    }
+    strings
+}
+
+#[tokio::test]
+async fn no_page_string_says_where_to_go_or_how_fast_except_the_standing_emergency_advice() {
+    let h = harness().await;
+    let reply = h.send(get("/assets/strings.js", None)).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let source = String::from_utf8(reply.body.to_vec()).unwrap();
+    // The file served is the file in the repository.
+    assert_eq!(source, include_str!("../../web/strings.js"));
+    let strings = string_table(&source);
+    assert!(
+        strings.len() > 150,
+        "only {} strings were read",
+        strings.len()
+    );
+    assert!(
+        strings.iter().any(|(key, _)| key == "welcome_title"),
+        "the keys were not read"
+    );
+    let standing: Vec<&String> = strings
+        .iter()
+        .filter(|(key, _)| key == STANDING_EMERGENCY_KEY)
+        .map(|(_, text)| text)
+        .collect();
+    assert_eq!(standing.len(), 1, "{STANDING_EMERGENCY_KEY} is one string");
+    let mut found = Vec::new();
+    for (key, text) in &strings {
+        if key == STANDING_EMERGENCY_KEY {
+            continue;
+        }
+        let lower = text.to_lowercase();
+        for phrase in LEVEL_PHRASES {
+            if lower.contains(phrase) {
+                found.push(format!("{key}: {phrase:?} in {text:?}"));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "strings.js words a level itself (its headline and instruction come from the triage \
+         or /v1/kb's levels):\n{}",
+        found.join("\n")
+    );
+    // And the test would see one.
+    let planted = "export const STRINGS = {\n  x: \"Go to A&E now\",\n  y: [\n    \"See a doctor TODAY\",\n  ],\n};\n";
+    let planted = string_table(planted);
+    assert_eq!(
+        planted,
+        [
+            ("x".to_owned(), "Go to A&E now".to_owned()),
+            ("y".to_owned(), "See a doctor TODAY".to_owned())
+        ]
+    );
+}
