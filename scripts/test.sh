@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test radiculo has: formatting, lints, the knowledge-base lint, unit, property,
 # integration, CLI and server tests (on SQLite and on a throwaway PostgreSQL), and the
-# evaluation of the labelled cases against their thresholds.
+# evaluation of the labelled and the published cases against their thresholds.
 # It needs the Rust toolchain; it installs Debian's postgresql itself where that is missing and
 # it runs as root, and so does chromium for the browser tests (which also need Node 20 and npm).
 set -euo pipefail
@@ -40,7 +40,12 @@ step "browser tests (chromium, playwright-core, axe-core)"
 scripts/browser-tests.sh
 
 step "evaluation of the labelled development cases"
-./target/release/radiculo eval eval/cases.jsonl --check
+./target/release/radiculo eval eval/cases.jsonl --check --max-under-triage 0
 
-step "simulated adaptive interviews on the same cases"
-./target/release/radiculo eval --interview eval/cases.jsonl --check | tail -n 12
+step "evaluation of the published case reports: no under-triage, and better than naive Bayes"
+./target/release/radiculo eval eval/published.jsonl --check --max-under-triage 0 --beat-baseline \
+  --min-triage 0.9 --min-root 0.5 --min-condition 0.4
+
+step "simulated adaptive interviews on both sets: the same triage as with every answer"
+./target/release/radiculo eval --interview eval/cases.jsonl --check --min-same-triage 1 | tail -n 12
+./target/release/radiculo eval --interview eval/published.jsonl --check --min-same-triage 1 | tail -n 12

@@ -5,7 +5,7 @@
 use std::sync::OnceLock;
 
 use divan::{Bencher, black_box};
-use radiculo_engine::{Case, Engine, Mode, Options};
+use radiculo_engine::{Case, Engine, Mode, Options, QuestionKind};
 
 fn main() {
     divan::main();
@@ -25,6 +25,8 @@ fn case(mode: Mode, answers: &[(&str, bool)]) -> Case {
         mode,
         evidence: Vec::new(),
         unsure: radiculo_kb::FindingSet::EMPTY,
+        pain_score: None,
+        pain_score_asked: false,
     };
     for (id, present) in answers {
         let f = engine()
@@ -69,6 +71,8 @@ fn typical_checklists_done() -> Case {
     );
     // At 66, stenosis and a disc are both likely: a question can still change the lead.
     c.age = 66;
+    c.pain_score = Some(6);
+    c.pain_score_asked = true;
     let kb = engine().kb();
     for g in kb.groups.iter().filter(|g| g.mandatory || g.first) {
         for f in &g.items {
@@ -172,7 +176,8 @@ fn next_question_by_information(b: Bencher) {
     let c = typical_checklists_done();
     let e = engine();
     assert!(
-        e.next_question(&c).is_some_and(|q| q.items.is_none()),
+        e.next_question(&c)
+            .is_some_and(|q| matches!(q.kind, QuestionKind::Finding(_))),
         "the benchmark case must reach the single-question stage"
     );
     b.bench(|| e.next_question(black_box(&c)).is_some());

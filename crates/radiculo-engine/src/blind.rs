@@ -77,22 +77,20 @@ fn dominant(tables: &Tables, f: FindingId, target: &[bool]) -> bool {
     let weight = usize::from(weight);
     let combos = 3usize.pow(unit.members.len() as u32);
     // Every combo of the unit's other findings, with `f` unknown.
-    (0..combos)
-        .filter(|c| (c / weight) % 3 == 0)
-        .all(|combo| {
-            let without = tables.row(&tables.lik, unit.offset + combo);
-            let with = tables.row(&tables.lik, unit.offset + combo + PRESENT * weight);
-            let (mut lowest_in, mut highest_out) = (f64::INFINITY, f64::NEG_INFINITY);
-            for ((w, wo), inside) in with.iter().zip(without).zip(target) {
-                let p = w / wo;
-                if *inside {
-                    lowest_in = lowest_in.min(p);
-                } else {
-                    highest_out = highest_out.max(p);
-                }
+    (0..combos).filter(|c| (c / weight) % 3 == 0).all(|combo| {
+        let without = tables.row(&tables.lik, unit.offset + combo);
+        let with = tables.row(&tables.lik, unit.offset + combo + PRESENT * weight);
+        let (mut lowest_in, mut highest_out) = (f64::INFINITY, f64::NEG_INFINITY);
+        for ((w, wo), inside) in with.iter().zip(without).zip(target) {
+            let p = w / wo;
+            if *inside {
+                lowest_in = lowest_in.min(p);
+            } else {
+                highest_out = highest_out.max(p);
             }
-            // Equal probabilities are computed from the same numbers in different orders only
-            // in multi-finding units; a relative tolerance keeps them equal.
-            lowest_in >= highest_out * (1.0 - 1e-12)
-        })
+        }
+        // Equal probabilities are computed from the same numbers in different orders only
+        // in multi-finding units; a relative tolerance keeps them equal.
+        lowest_in >= highest_out * (1.0 - 1e-12)
+    })
 }

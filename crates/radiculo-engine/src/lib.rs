@@ -340,16 +340,17 @@ impl Engine {
         }
     }
 
+    /// The posterior over the compiled hypotheses (in [`Engine::tables`]' order), for checks
+    /// of the model against published accuracy and for export.
+    pub fn posterior(&self, case: &Case) -> Vec<f64> {
+        self.infer(case).post
+    }
+
     /// The probability that a finding not yet answered would be answered present, given the
     /// case (0 or 1 for a known finding; the knowledge base's checks of published accuracy
     /// use this).
     pub fn predictive(&self, case: &Case, f: FindingId) -> f64 {
-        if let Some(present) = case
-            .evidence
-            .iter()
-            .find(|(g, _)| *g == f)
-            .map(|(_, p)| *p)
-        {
+        if let Some(present) = case.evidence.iter().find(|(g, _)| *g == f).map(|(_, p)| *p) {
             return if present { 1.0 } else { 0.0 };
         }
         let mut with = case.clone();
@@ -492,7 +493,12 @@ impl Engine {
         let facts =
             safety::Facts::new(case, &present, &known).with_model(&m.conditions, &m.mechanisms);
         let red_flags = safety::red_flags(kb, &facts);
-        let triage = safety::triage(kb, &facts, &red_flags, &mut BlindView::new(self, case, &post));
+        let triage = safety::triage(
+            kb,
+            &facts,
+            &red_flags,
+            &mut BlindView::new(self, case, &post),
+        );
         question::next(self, case, &facts, &post, &triage)
     }
 
@@ -632,6 +638,96 @@ fn sources_of(kb: &Kb, f: FindingId) -> &str {
                         .map(|c| c.source.text.as_str())
                 })
                 .unwrap_or("")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn engine() -> Engine {
+        Engine::new(radiculo_kb::load(radiculo_kb::embedded()).expect("the embedded kb loads"))
+    }
+
+    /// A blind posterior (the case's posterior reweighted by each unit's likelihood without the
+    /// left-out findings) is the posterior of the case with those findings unanswered, computed
+    /// from scratch: for single findings and for members of a region unit alike.
+    #[test]
+    fn blind_marginals_equal_a_fresh_posterior_without_the_findings() {
+        let e = engine();
+        let kb = e.kb();
+        let f = |id: &str| kb.vocab.get(id).expect("a known id");
+        let mut case = Case {
+            id: None,
+            age: 67,
+            sex: Some(Sex::Male),
+            duration_days: Some(20),
+            mode: Mode::Clinician,
+            evidence: Vec::new(),
+            unsure: FindingSet::EMPTY,
+            pain_score: None,
+            pain_score_asked: false,
+        };
+        for (id, state) in [
+            ("pain.low_back", true),
+            ("pain.calf.left", true),
+            ("numbness.calf.left", true),
+            ("tingling.calf.left", false),
+            ("fever", true),
+            ("stocking_numbness", true),
+            ("history_of_cancer", false),
+            ("night_pain_unrelenting", true),
+            ("gait_unsteady", false),
+        ] {
+            case.set(f(id), Some(state));
+        }
+        let inferred = e.infer(&case);
+        let view = BlindView::new(&e, &case, &inferred.post);
+        let mut left_out = FindingSet::EMPTY;
+        for id in [
+            "numbness.calf.left",
+            "fever",
+            "stocking_numbness",
+            "gait_unsteady",
+        ] {
+            left_out.insert(f(id));
+        }
+        let (conditions, mechanisms) = view.without(&left_out);
+        let mut without = case.clone();
+        for id in left_out.iter() {
+            without.set(id, None);
+        }
+        let fresh = e.infer(&without);
+        for (a, b) in conditions.iter().zip(&fresh.m.conditions) {
+            assert!((a - b).abs() < 1e-12, "{a} != {b}");
+        }
+        for (a, b) in mechanisms.iter().zip(&fresh.m.mechanisms) {
+            assert!((a - b).abs() < 1e-12, "{a} != {b}");
+        }
+    }
+
+    /// Every model-reading rule has a blind set of red-flag findings only, and a red flag that
+    /// guarantees the rule's level by itself is never in it.
+    #[test]
+    fn blind_sets_hold_only_weaker_red_flag_findings() {
+        let e = engine();
+        let kb = e.kb();
+        for (i, rule) in kb.rules.iter().enumerate() {
+            let blind = e.blind_set(i);
+            if !rule.when.reads_model() {
+                assert!(blind.is_empty(), "{} reads no posterior", rule.id);
+            }
+            for f in blind.iter() {
+                assert!(kb.red_flag_findings.contains(f));
+                let floor = kb
+                    .red_flags
+                    .iter()
+                    .filter(|r| r.when.is_none() && r.findings.contains(f))
+                    .map(|r| r.min_level)
+                    .max();
+                assert!(floor.is_some_and(|l| l < rule.level));
+            }
         }
     }
 }

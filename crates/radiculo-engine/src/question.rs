@@ -324,7 +324,10 @@ fn best_single<'e>(
         let gain = h_now - p_yes * yes.entropy() - p_no * no.entropy();
         // A "yes" that raises the level is worth its probability times the levels it raises
         // (at least one): a path to an emergency comes before a path to a routine review.
-        let raised = level_if_yes.index().saturating_sub(triage.level.index()).max(1);
+        let raised = level_if_yes
+            .index()
+            .saturating_sub(triage.level.index())
+            .max(1);
         let score = gain
             + if triage_changes {
                 p_yes * raised as f64

@@ -74,9 +74,7 @@ pub(crate) fn holds(p: &Predicate, f: &Facts, sides: [&FindingSet; 2]) -> bool {
         })
         && case_fields_hold(p, f)
         && p.all_answered.and(f.known) == p.all_answered
-        && p
-            .any_unanswered
-            .is_none_or(|set| set.and(f.known) != set)
+        && p.any_unanswered.is_none_or(|set| set.and(f.known) != set)
         && p.condition_at_least
             .iter()
             .all(|(c, min)| f.conditions[*c] >= *min)
@@ -145,7 +143,10 @@ pub(crate) fn advances_more_urgent_rule(
     };
     let sides = sides(kb);
     kb.rules.iter().filter(|r| r.level > level).any(|r| {
-        match (distance(&r.when, facts, sides), distance(&r.when, &then, sides)) {
+        match (
+            distance(&r.when, facts, sides),
+            distance(&r.when, &then, sides),
+        ) {
             (Some(a), Some(b)) => a <= 2 && b < a,
             _ => false,
         }

@@ -404,7 +404,11 @@ fn level_advice(levels: &[TriageLevelDef]) -> Vec<AdviceDef> {
                 lists_unanswered: FindingSet::EMPTY,
             };
             [
-                item(Audience::Patient, format!("level_{}", l.level), &l.instruction),
+                item(
+                    Audience::Patient,
+                    format!("level_{}", l.level),
+                    &l.instruction,
+                ),
                 item(
                     Audience::Clinician,
                     format!("level_{}_clinician", l.level),
@@ -449,7 +453,11 @@ fn level_defs(
         ] {
             lx.text(&path, t);
         }
-        if l.names.is_empty() || l.names.iter().any(|n| n.trim().is_empty() || n.to_lowercase() != *n) {
+        if l.names.is_empty()
+            || l.names
+                .iter()
+                .any(|n| n.trim().is_empty() || n.to_lowercase() != *n)
+        {
             lx.error(
                 "KB009",
                 path.clone(),
@@ -1319,7 +1327,7 @@ fn level(lx: &mut Linter, path: &str, s: &str) -> TriageLevel {
 }
 
 /// Red flags and triage rules must be monotone in present findings, so they may only test
-/// presence, age and duration: one that read an absence (or an unanswered question, the final
+/// presence, age, duration and a minimum pain score: one that read an absence (or an unanswered question, the final
 /// level or the leading conclusion) could stop firing when a finding is added. A triage rule may
 /// also read posterior probabilities (`condition_at_least`, `mechanism_at_least`): the engine
 /// evaluates those on a posterior blind to every red-flag finding that could lower them, which
@@ -1331,7 +1339,6 @@ fn monotone(lx: &mut Linter, path: &str, w: &schema::When, may_read_posterior: b
         || !w.triage_in.is_empty()
         || !w.top_condition.is_empty()
         || !w.top_mechanism.is_empty()
-        || w.pain_score_at_least.is_some()
         || w.pain_score_below.is_some();
     let reads_posterior = !w.condition_at_least.is_empty() || !w.mechanism_at_least.is_empty();
     if reads_absence || (reads_posterior && !may_read_posterior) {

@@ -123,7 +123,7 @@ fn enumerate_finding_ids(api: &mut OpenApi, engine: &Engine) {
     );
 }
 
-/// A case (contract v1). Documentation only: the contract crate parses and validates.
+/// A case (contract v1.1). Documentation only: the contract crate parses and validates.
 #[derive(serde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
@@ -149,6 +149,10 @@ pub struct Case {
     /// How long the current episode has lasted, in days.
     #[schema(maximum = 40200)]
     symptom_duration_days: Option<u32>,
+    /// The worst back or leg pain in the last 24 hours, 0 to 10 (contract v1.1); `null` says it
+    /// was asked and not given, so an interview does not ask it again.
+    #[schema(maximum = 10)]
+    pain_score: Option<u8>,
     /// What is known; a finding not listed is unknown. An id may appear twice only with the
     /// same state.
     evidence: Option<Vec<Evidence>>,

@@ -75,9 +75,18 @@ pub struct EvalArgs {
 struct Labelled {
     case: serde_json::Value,
     expect: Expect,
+    /// Why these labels, for people reading the file.
     #[serde(default)]
+    #[allow(
+        dead_code,
+        reason = "documentation in the file; the run does not read it"
+    )]
     source: Option<String>,
     #[serde(default)]
+    #[allow(
+        dead_code,
+        reason = "documentation in the file; the run does not read it"
+    )]
     tags: Vec<String>,
     /// For a published case: where it was published.
     #[serde(default)]
@@ -284,8 +293,16 @@ pub fn run(engine: &Engine, args: &EvalArgs) -> anyhow::Result<()> {
         triage.record(accepted.contains(&level), || {
             format!("{name}: triage {level}, expected {}", levels())
         });
-        let lowest = accepted.iter().min().copied().unwrap_or(TriageLevel::SelfCare);
-        let highest = accepted.iter().max().copied().unwrap_or(TriageLevel::Emergency);
+        let lowest = accepted
+            .iter()
+            .min()
+            .copied()
+            .unwrap_or(TriageLevel::SelfCare);
+        let highest = accepted
+            .iter()
+            .max()
+            .copied()
+            .unwrap_or(TriageLevel::Emergency);
         under.record(level >= lowest, || {
             format!("{name}: UNDER-TRIAGED, {level} below {}", levels())
         });
@@ -312,11 +329,18 @@ pub fn run(engine: &Engine, args: &EvalArgs) -> anyhow::Result<()> {
             let top = &a.roots[0];
             let got = format!("{}.{}", kb.model.roots[top.root], top.side.as_str());
             root.engine.record(&got == want, || {
-                format!("{name}: top root {got} ({:.2}), expected {want} ({:.2})", top.probability, p[truth])
+                format!(
+                    "{name}: top root {got} ({:.2}), expected {want} ({:.2})",
+                    top.probability, p[truth]
+                )
             });
             root.engine_cal.record(&p, truth);
             let q = nb.roots(case);
-            let _ = writeln!(per_case, "{name:<52} root      {want:<28} {:>8.4} {:>8.4}", p[truth], q[truth]);
+            let _ = writeln!(
+                per_case,
+                "{name:<52} root      {want:<28} {:>8.4} {:>8.4}",
+                p[truth], q[truth]
+            );
             let nb_top = radiculo_engine::argmax(&q);
             root.baseline.record(nb_top == truth, String::new);
             root.baseline_cal.record(&q, truth);
@@ -330,7 +354,12 @@ pub fn run(engine: &Engine, args: &EvalArgs) -> anyhow::Result<()> {
                 .ok_or_else(|| InvalidInput(format!("{name}: unknown condition label `{want}`")))?;
             let mut p = vec![0.0; kb.model.conditions.len()];
             for c in &a.conditions {
-                let i = kb.model.conditions.iter().position(|d| std::ptr::eq(d, c.def)).unwrap_or(0);
+                let i = kb
+                    .model
+                    .conditions
+                    .iter()
+                    .position(|d| std::ptr::eq(d, c.def))
+                    .unwrap_or(0);
                 p[i] = c.probability;
             }
             let top = &a.conditions[0];
@@ -342,7 +371,11 @@ pub fn run(engine: &Engine, args: &EvalArgs) -> anyhow::Result<()> {
             });
             condition.engine_cal.record(&p, truth);
             let q = nb.conditions(case);
-            let _ = writeln!(per_case, "{name:<52} condition {want:<28} {:>8.4} {:>8.4}", p[truth], q[truth]);
+            let _ = writeln!(
+                per_case,
+                "{name:<52} condition {want:<28} {:>8.4} {:>8.4}",
+                p[truth], q[truth]
+            );
             condition
                 .baseline
                 .record(radiculo_engine::argmax(&q) == truth, String::new);
@@ -352,7 +385,10 @@ pub fn run(engine: &Engine, args: &EvalArgs) -> anyhow::Result<()> {
             let i = radiculo_engine::argmax(&a.mechanism);
             let got = Mechanism::ALL[i].as_str();
             mechanism.record(got == want, || {
-                format!("{name}: top mechanism {got} ({:.2}), expected {want}", a.mechanism[i])
+                format!(
+                    "{name}: top mechanism {got} ({:.2}), expected {want}",
+                    a.mechanism[i]
+                )
             });
         }
     }
@@ -370,7 +406,11 @@ pub fn run(engine: &Engine, args: &EvalArgs) -> anyhow::Result<()> {
         "measure", "hits", "of", "engine", "baseline", "threshold"
     );
     let mut failed = false;
-    let mut row = |out: &mut String, label: &str, score: &Score, baseline: Option<&Score>, min: Option<f64>| {
+    let mut row = |out: &mut String,
+                   label: &str,
+                   score: &Score,
+                   baseline: Option<&Score>,
+                   min: Option<f64>| {
         let ok = min.is_none_or(|m| score.rate() >= m);
         failed |= !ok;
         let _ = writeln!(
@@ -386,11 +426,41 @@ pub fn run(engine: &Engine, args: &EvalArgs) -> anyhow::Result<()> {
         );
     };
     let gated = |min: f64| (min > 0.0).then_some(min);
-    row(&mut out, "triage in the accepted set", &triage, None, gated(args.min_triage));
-    row(&mut out, "emergencies caught", &emergencies, None, gated(args.min_emergencies));
-    row(&mut out, "top root", &root.engine, Some(&root.baseline), gated(args.min_root));
-    row(&mut out, "top condition", &condition.engine, Some(&condition.baseline), gated(args.min_condition));
-    row(&mut out, "top mechanism", &mechanism, None, gated(args.min_mechanism));
+    row(
+        &mut out,
+        "triage in the accepted set",
+        &triage,
+        None,
+        gated(args.min_triage),
+    );
+    row(
+        &mut out,
+        "emergencies caught",
+        &emergencies,
+        None,
+        gated(args.min_emergencies),
+    );
+    row(
+        &mut out,
+        "top root",
+        &root.engine,
+        Some(&root.baseline),
+        gated(args.min_root),
+    );
+    row(
+        &mut out,
+        "top condition",
+        &condition.engine,
+        Some(&condition.baseline),
+        gated(args.min_condition),
+    );
+    row(
+        &mut out,
+        "top mechanism",
+        &mechanism,
+        None,
+        gated(args.min_mechanism),
+    );
     let under_n = under.total - under.hits;
     let over_n = over.total - over.hits;
     let under_ok = args.max_under_triage.is_none_or(|m| under_n <= m);
@@ -399,7 +469,8 @@ pub fn run(engine: &Engine, args: &EvalArgs) -> anyhow::Result<()> {
         out,
         "under-triaged: {under_n} of {} (at most {}){}; over-triaged: {over_n}",
         under.total,
-        args.max_under_triage.map_or("-".to_string(), |m| m.to_string()),
+        args.max_under_triage
+            .map_or("-".to_string(), |m| m.to_string()),
         if under_ok { "" } else { "  ABOVE" }
     );
     let _ = writeln!(out);
@@ -410,8 +481,16 @@ pub fn run(engine: &Engine, args: &EvalArgs) -> anyhow::Result<()> {
     );
     for (label, c) in [("condition", &condition), ("root", &root)] {
         for (what, e, b) in [
-            ("log loss", c.engine_cal.mean(c.engine_cal.log_loss), c.baseline_cal.mean(c.baseline_cal.log_loss)),
-            ("Brier score", c.engine_cal.mean(c.engine_cal.brier), c.baseline_cal.mean(c.baseline_cal.brier)),
+            (
+                "log loss",
+                c.engine_cal.mean(c.engine_cal.log_loss),
+                c.baseline_cal.mean(c.baseline_cal.log_loss),
+            ),
+            (
+                "Brier score",
+                c.engine_cal.mean(c.engine_cal.brier),
+                c.baseline_cal.mean(c.baseline_cal.brier),
+            ),
         ] {
             let _ = writeln!(
                 out,
@@ -425,7 +504,11 @@ pub fn run(engine: &Engine, args: &EvalArgs) -> anyhow::Result<()> {
         }
     }
     if args.per_case {
-        let _ = writeln!(out, "\n{:<52} {:<38} {:>8} {:>8}", "case", "label", "engine", "baseline");
+        let _ = writeln!(
+            out,
+            "\n{:<52} {:<38} {:>8} {:>8}",
+            "case", "label", "engine", "baseline"
+        );
         out.push_str(&per_case);
     }
     if args.beat_baseline {
@@ -498,7 +581,10 @@ fn simulate(engine: &Engine, full: &Case) -> anyhow::Result<Simulated> {
         let a = engine.assess(&case, Options::default());
         let Some(q) = a.next_question else { break };
         if let QuestionKind::Number(_) = q.kind {
-            anyhow::ensure!(!case.pain_score_asked, "the interview asked the pain score again");
+            anyhow::ensure!(
+                !case.pain_score_asked,
+                "the interview asked the pain score again"
+            );
             case.pain_score = full.pain_score;
             case.pain_score_asked = true;
             questions += 1;

@@ -761,7 +761,9 @@ impl<'e, R: BufRead, W: Write> Session<'e, R, W> {
         )?;
         let prompt = fill(UI.pain_score_prompt, &range);
         if let Some(file) = &self.file {
-            let shown = file.pain_score.map_or(UI.not_sure.to_string(), |s| s.to_string());
+            let shown = file
+                .pain_score
+                .map_or(UI.not_sure.to_string(), |s| s.to_string());
             self.io.answered(&prompt, &shown)?;
             return Ok(Reply::Score(file.pain_score));
         }
@@ -778,8 +780,9 @@ impl<'e, R: BufRead, W: Write> Session<'e, R, W> {
                 }
                 None => {}
             }
+            // Enter, ? or n leave it out (the interview will not ask again).
             let text = line.trim();
-            if text.is_empty() || text == "?" {
+            if text.is_empty() || text == "?" || parse_yes_no(text) == Some(Some(false)) {
                 return Ok(Reply::Score(None));
             }
             match text.parse::<u8>() {
@@ -787,7 +790,9 @@ impl<'e, R: BufRead, W: Write> Session<'e, R, W> {
                     self.io.say(&fill(UI.noted_score, &[("score", text)]))?;
                     return Ok(Reply::Score(Some(score)));
                 }
-                _ => self.io.wrapped(&fill(UI.pain_score_invalid, &range), "  ")?,
+                _ => self
+                    .io
+                    .wrapped(&fill(UI.pain_score_invalid, &range), "  ")?,
             }
         }
     }
@@ -1511,6 +1516,8 @@ mod tests {
                 mode: Mode::Patient,
                 evidence: Vec::new(),
                 unsure: FindingSet::EMPTY,
+                pain_score: None,
+                pain_score_asked: false,
             },
             file: None,
             history: Vec::new(),

@@ -31,7 +31,10 @@ pub fn what_to_do(kb: &Kb, level: TriageLevel, mode: Mode) -> String {
         Mode::Patient => &l.headline,
         Mode::Clinician => &l.clinician_headline,
     };
-    format!("{}: {headline}", level.as_str().replace('_', "-").to_uppercase())
+    format!(
+        "{}: {headline}",
+        level.as_str().replace('_', "-").to_uppercase()
+    )
 }
 
 fn percent(p: f64) -> String {
@@ -48,7 +51,11 @@ fn percent(p: f64) -> String {
 /// A finding as the reader of the report would say it.
 fn statement(kb: &Kb, f: FindingId, clinician: bool) -> &str {
     let def = kb.vocab.def(f);
-    if clinician { &def.clinician } else { &def.patient }
+    if clinician {
+        &def.clinician
+    } else {
+        &def.patient
+    }
 }
 
 /// The text report: triage first, in plain words, then the detail.
@@ -71,7 +78,11 @@ pub fn text(engine: &Engine, case: &Case, a: &Assessment) -> String {
     let _ = writeln!(
         s,
         "{}",
-        if clinician { &level.clinician_instruction } else { &level.instruction }
+        if clinician {
+            &level.clinician_instruction
+        } else {
+            &level.instruction
+        }
     );
     let _ = writeln!(s);
     let _ = writeln!(s, "Why:");

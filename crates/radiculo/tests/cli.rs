@@ -1,5 +1,5 @@
 //! The `radiculo` binary, run for real in temporary directories: `assess`, `batch`, `findings`,
-//! `kb lint` and `eval`, their output against contract v1 (`case-format.md`) and their exit
+//! `kb lint` and `eval`, their output against contract v1.1 (`case-format.md`) and their exit
 //! codes (0 success, 1 invalid input, 2 usage error, 3 evaluation below its thresholds).
 
 use std::path::{Path, PathBuf};
@@ -26,7 +26,8 @@ const CONTRACT_EXAMPLE: &str = r#"{
 
 const TRIAGE_LEVELS: [&str; 5] = ["emergency", "urgent", "soon", "routine", "self_care"];
 
-const CONTRACT_CONDITIONS: [&str; 9] = [
+/// The contract's conditions: v1's nine, then v1.1's five.
+const CONTRACT_CONDITIONS: [&str; 14] = [
     "disc_herniation",
     "lumbar_spinal_stenosis",
     "cauda_equina_syndrome",
@@ -36,6 +37,11 @@ const CONTRACT_CONDITIONS: [&str; 9] = [
     "vascular_claudication",
     "peripheral_neuropathy",
     "serious_spinal_pathology",
+    "common_peroneal_neuropathy",
+    "abdominal_aortic_aneurysm",
+    "acute_limb_ischaemia",
+    "axial_spondyloarthritis",
+    "myelopathy",
 ];
 
 const ROOTS: [&str; 5] = ["L2", "L3", "L4", "L5", "S1"];
@@ -656,6 +662,13 @@ fn contract_finding_ids() -> Vec<String> {
         "hip_rotation_pain",
         "trochanter_tender",
         "foot_pulses_absent",
+        // v1.1
+        "weakness.ankle_inversion",
+        "fibular_head_tinel",
+        "hyperreflexia",
+        "babinski",
+        "ankle_clonus",
+        "leg_cold_pale_sudden",
     ];
     let single = [
         "pain.low_back",
@@ -694,6 +707,16 @@ fn contract_finding_ids() -> Vec<String> {
         "pregnancy",
         "heart_disease",
         "asthma",
+        // v1.1
+        "pulsatile_abdominal_mass",
+        "anal_tone_reduced",
+        "post_void_residual_high",
+        "gait_unsteady",
+        "hand_clumsiness_numbness",
+        "known_aortic_aneurysm",
+        "morning_stiffness_prolonged",
+        "improves_with_exercise",
+        "fibular_compression_risk",
     ];
     let mut ids = Vec::new();
     for kind in ["pain", "numbness", "tingling"] {
@@ -722,7 +745,7 @@ fn findings_lists_the_contract_vocabulary() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
     let json = parse_json(&stdout_of(&output));
     let findings = json["findings"].as_array().expect("a findings list");
-    assert_eq!(findings.len(), 168);
+    assert_eq!(findings.len(), 189);
     let mut ids: Vec<&str> = findings
         .iter()
         .map(|f| non_empty_str(&f["id"], "finding id"))
@@ -730,8 +753,8 @@ fn findings_lists_the_contract_vocabulary() {
     let contract = contract_finding_ids();
     assert_eq!(
         contract.len(),
-        168,
-        "the contract's vocabulary, written out"
+        189,
+        "the contract's vocabulary (v1 and v1.1), written out"
     );
     let missing: Vec<&String> = contract
         .iter()
@@ -740,7 +763,7 @@ fn findings_lists_the_contract_vocabulary() {
     assert!(missing.is_empty(), "missing contract ids: {missing:?}");
     ids.sort_unstable();
     ids.dedup();
-    assert_eq!(ids.len(), 168, "a finding id is listed twice");
+    assert_eq!(ids.len(), 189, "a finding id is listed twice");
 }
 
 #[test]

@@ -173,7 +173,7 @@ fn saddle_numbness_with_back_pain_is_an_emergency_and_stops_the_questions() {
         "the cauda equina checklist was never asked:\n{out}"
     );
     let alarm = out
-        .find("EMERGENCY: go to an emergency department now.")
+        .find("EMERGENCY: Go to an emergency department now")
         .expect(&out);
     let after = &out[alarm..];
     assert!(after.contains("cauda equina"), "{after}");

@@ -1,6 +1,6 @@
 //! `GET /v1/findings` and `GET /v1/kb`: the vocabulary with its texts, and what the knowledge
-//! base is (version, population, disclaimer, body-map regions, root territories,
-//! sources). Both are rendered once at start-up.
+//! base is (version, population, disclaimer, body-map regions, root territories, what each
+//! triage level means, words for probabilities, sources). Both are rendered once at start-up.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -68,8 +68,40 @@ pub struct KbInfo<'a> {
     root_territories: Vec<RootTerritory<'a>>,
     /// The source of the territories.
     root_territories_source: &'a str,
+    /// What each triage level means, least urgent first: the words every page, report and
+    /// plan uses for it.
+    levels: Vec<Level<'a>>,
+    /// Words for probabilities, highest threshold first: a probability takes the first word
+    /// whose `at_least` it reaches.
+    likelihood_words: Vec<LikelihoodWord<'a>>,
     /// Every source cited.
     sources: Vec<Source<'a>>,
+}
+
+/// What a triage level means.
+#[derive(Serialize, ToSchema)]
+pub struct Level<'a> {
+    /// The contract's level (`urgent`).
+    level: &'static str,
+    /// What to do, in a few words, for the person.
+    headline: &'a str,
+    /// Where to go and how fast, for the person.
+    instruction: &'a str,
+    /// The same, for clinicians.
+    clinician_headline: &'a str,
+    /// The same, for clinicians.
+    clinician_instruction: &'a str,
+    /// The guidance behind it.
+    source: &'a str,
+}
+
+/// A word for probabilities at or above a threshold.
+#[derive(Serialize, ToSchema)]
+pub struct LikelihoodWord<'a> {
+    /// The lowest probability the word covers.
+    at_least: f64,
+    /// The word (`likely`).
+    word: &'a str,
 }
 
 /// A body-map region.
@@ -163,6 +195,26 @@ pub fn kb_json(engine: &Engine) -> Vec<u8> {
             .collect(),
         root_territories: root_territories(engine),
         root_territories_source: &kb.model.coverage_source.text,
+        levels: kb
+            .levels
+            .iter()
+            .map(|l| Level {
+                level: l.level.as_str(),
+                headline: &l.headline,
+                instruction: &l.instruction,
+                clinician_headline: &l.clinician_headline,
+                clinician_instruction: &l.clinician_instruction,
+                source: &l.source.text,
+            })
+            .collect(),
+        likelihood_words: kb
+            .likelihood_words
+            .iter()
+            .map(|w| LikelihoodWord {
+                at_least: w.at_least,
+                word: &w.word,
+            })
+            .collect(),
         sources: kb
             .sources
             .iter()
