@@ -10,7 +10,7 @@
 //! Layout:
 //! - `schema`: the raw TOML shape;
 //! - [`vocab`]: finding ids, their texts and finding sets;
-//! - [`contract`]: the ids contract v1 promises;
+//! - [`contract`]: the ids contract v1.1 promises;
 //! - `load`: the loader and linter, producing the types below.
 #![deny(missing_docs)]
 

@@ -7,15 +7,15 @@
 //! | KB003 | a source is missing or names an unknown source id |
 //! | KB004 | a probability, share or factor is out of range |
 //! | KB005 | a reference to an unknown finding, family, region, root, condition or lesion |
-//! | KB006 | something the contract promises is not covered |
+//! | KB006 | something the contract promises is not covered (an id, a condition, a root, a screen finding) |
 //! | KB007 | a finding pattern matches no finding |
 //! | KB008 | an unknown enumerated value (category, mechanism, side, level, audience) |
 //! | KB009 | a text problem: empty, an unresolved placeholder, a missing question |
 //! | KB010 | a table that must exist once is missing or given twice |
 //! | KB011 | age factors that leave a gap or overlap between 16 and 110 |
-//! | KB012 | a triage rule that uses the model or absence (it must stay monotone) |
+//! | KB012 | a red flag or rule that reads an absence, an unanswered question, the final level or the leading conclusion, or a red flag that reads the model (they must stay monotone) |
 //! | KB013 | a model finding with no likelihood, or with two |
-//! | KB014 | a red-flag finding of the contract that raises no red flag |
+//! | KB014 | a red-flag finding of the contract that raises no red flag, or that a person can report but no mandatory group asks |
 //! | KB015 | too many findings for the engine's finding sets |
 //! | KB016 | (warning) a source that nothing cites |
 

@@ -1,4 +1,4 @@
-//! The radiculo HTTP service: contract v1 over JSON, stateless assessment, stored assessments
+//! The radiculo HTTP service: contract v1.1 over JSON, stateless assessment, stored assessments
 //! per tenant, the vocabulary and the knowledge base's sources, health, metrics and an OpenAPI
 //! document generated from the handlers.
 //!

@@ -40,7 +40,7 @@ pub fn openapi(engine: &Engine) -> OpenApi {
 #[openapi(
     info(
         title = "radiculo",
-        description = "Explainable decision support for back-related leg pain: a case (contract v1) \
+        description = "Explainable decision support for back-related leg pain: a case (contract v1.1) \
                        in, an assessment out. It informs and triages; it does not diagnose.\n\n\
                        Errors are `application/problem+json` (RFC 9457) with `type`, `title`, \
                        `status` and `detail`; for bad input also `field` (the JSON path) and, \

@@ -30,7 +30,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Assess one case (contract v1 JSON) from a file or standard input.
+    /// Assess one case (contract v1.1 JSON) from a file or standard input.
     Assess {
         /// The case file; `-` or nothing reads standard input.
         file: Option<PathBuf>,
@@ -276,6 +276,28 @@ fn lint(files: &[PathBuf]) -> anyhow::Result<()> {
                 kb.advice.len(),
                 kb.sources.len()
             );
+            // The rules that read the posterior, and the red-flag findings each ignores so that
+            // no red flag can lower the level through it (the engine's blind sets).
+            for (i, rule) in kb.rules.iter().enumerate() {
+                if !rule.when.reads_model() {
+                    continue;
+                }
+                let blind: Vec<&str> = engine
+                    .blind_set(i)
+                    .iter()
+                    .map(|f| kb.vocab.def(f).id.as_str())
+                    .collect();
+                println!(
+                    "model rule {} ({}): ignores {}",
+                    rule.id,
+                    rule.level,
+                    if blind.is_empty() {
+                        "no finding".to_string()
+                    } else {
+                        blind.join(", ")
+                    }
+                );
+            }
             Ok(())
         }
         Err(e) => {

@@ -20,7 +20,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// Assess a case.
 ///
-/// The full assessment (contract v1): triage, red flags, mechanism, roots, conditions, the
+/// The full assessment (contract v1.1): triage, red flags, mechanism, roots, conditions, the
 /// explanation, the plan and the next question. Nothing is stored. Open unless the server
 /// requires keys; a key that is sent must be valid.
 #[utoipa::path(
