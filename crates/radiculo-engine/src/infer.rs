@@ -93,13 +93,6 @@ fn log_joint(tables: &Tables, log_prior: &[f64], obs: &Observation) -> Vec<f64> 
     log_joint
 }
 
-/// log P(evidence) (up to the constant the log prior leaves out).
-pub(crate) fn log_evidence(tables: &Tables, log_prior: &[f64], obs: &Observation) -> f64 {
-    let lj = log_joint(tables, log_prior, obs);
-    let max = lj.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    max + lj.iter().map(|x| (x - max).exp()).sum::<f64>().ln()
-}
-
 /// Marginals of the posterior.
 #[derive(Debug, Clone)]
 pub(crate) struct Marginals {

@@ -346,24 +346,6 @@ impl Engine {
         self.infer(case).post
     }
 
-    /// The probability that a finding not yet answered would be answered present, given the
-    /// case (0 or 1 for a known finding; the knowledge base's checks of published accuracy
-    /// use this).
-    pub fn predictive(&self, case: &Case, f: FindingId) -> f64 {
-        if let Some(present) = case.evidence.iter().find(|(g, _)| *g == f).map(|(_, p)| *p) {
-            return if present { 1.0 } else { 0.0 };
-        }
-        let mut with = case.clone();
-        with.set(f, Some(true));
-        let log_prior = self.log_prior(case);
-        let evidence = |c: &Case| {
-            let obs = infer::Observation::new(&self.tables, &c.evidence);
-            infer::log_evidence(&self.tables, &log_prior, &obs)
-        };
-        // P(f | e) = P(f, e) / P(e).
-        (evidence(&with) - evidence(case)).exp()
-    }
-
     /// The knowledge base.
     pub fn kb(&self) -> &Kb {
         &self.kb
