@@ -117,6 +117,16 @@ impl Texts {
                 .iter()
                 .map(|p| b.both(|w, full| w.plan_item(p, full)))
                 .collect(),
+            levels: kb
+                .levels
+                .iter()
+                .map(|l| b.one(|w| w.level_texts(l.level)))
+                .collect(),
+            likelihood: kb
+                .likelihood_words
+                .iter()
+                .map(|lw| b.one(|w| w.likelihood(lw.at_least)))
+                .collect(),
         }
     }
 }
@@ -161,6 +171,10 @@ struct Texts {
     /// `[head, tail]`.
     red_flags: Vec<[[Box<str>; 2]; 2]>,
     advice: Vec<[Box<str>; 2]>,
+    /// A level's texts as fields of `triage`, by level index.
+    levels: Vec<Box<str>>,
+    /// `,"likelihood":"word"`, by likelihood word.
+    likelihood: Vec<Box<str>>,
 }
 
 /// The index of `item` in `items`, if it is one of them (the assessment borrows its
@@ -204,15 +218,10 @@ fn write(
     w.raw(b",\"triage\":{\"level\":");
     w.string(a.triage.level.as_str());
     if full {
-        let l = kb.level(a.triage.level);
-        w.raw(b",\"headline\":");
-        w.string(&l.headline);
-        w.raw(b",\"instruction\":");
-        w.string(&l.instruction);
-        w.raw(b",\"clinician_headline\":");
-        w.string(&l.clinician_headline);
-        w.raw(b",\"clinician_instruction\":");
-        w.string(&l.clinician_instruction);
+        match texts {
+            Some(t) => w.raw(t.levels[a.triage.level.index()].as_bytes()),
+            None => w.level_texts(a.triage.level),
+        }
     }
     w.raw(b",\"reasons\":[");
     for (i, r) in a.triage.reasons.iter().enumerate() {
@@ -290,8 +299,7 @@ fn write(
             w.string(side);
             w.raw(b",\"probability\":");
             w.number(r.probability);
-            w.raw(b",\"likelihood\":");
-            w.string(kb.likelihood_word(r.probability));
+            w.likelihood(r.probability);
             w.raw(b"}");
         } else {
             w.raw(b"[");
@@ -319,8 +327,7 @@ fn write(
             None => w.condition_tail(c.def, full),
         }
         if full {
-            w.raw(b",\"likelihood\":");
-            w.string(kb.likelihood_word(c.probability));
+            w.likelihood(c.probability);
             w.raw(b"}");
         }
     }
@@ -452,6 +459,35 @@ struct Writer<'o, 'k> {
 }
 
 impl Writer<'_, '_> {
+    /// The level's texts as fields of `triage`: `,"headline":…` to `"clinician_instruction":…`.
+    fn level_texts(&mut self, level: radiculo_kb::TriageLevel) {
+        let l = self.kb.level(level);
+        self.raw(b",\"headline\":");
+        self.string(&l.headline);
+        self.raw(b",\"instruction\":");
+        self.string(&l.instruction);
+        self.raw(b",\"clinician_headline\":");
+        self.string(&l.clinician_headline);
+        self.raw(b",\"clinician_instruction\":");
+        self.string(&l.clinician_instruction);
+    }
+
+    /// `,"likelihood":"word"` for a probability.
+    fn likelihood(&mut self, p: f64) {
+        let kb = self.kb;
+        let cached = self.texts.and_then(|t| {
+            let i = kb.likelihood_words.iter().position(|w| p >= w.at_least)?;
+            t.likelihood.get(i)
+        });
+        match cached {
+            Some(text) => self.out.extend_from_slice(text.as_bytes()),
+            None => {
+                self.raw(b",\"likelihood\":");
+                self.string(kb.likelihood_word(p));
+            }
+        }
+    }
+
     /// A red flag up to its findings: `{"id":…,"text":…,"findings":`.
     fn red_flag_head(&mut self, f: &RedFlagDef, full: bool) {
         self.raw(b"{\"id\":");

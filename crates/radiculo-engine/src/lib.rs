@@ -300,44 +300,49 @@ impl Engine {
         &self.blind[rule]
     }
 
-    /// The case's log prior per hypothesis: the prior for its age, with its sex and the
-    /// duration band as evidence on the hypothesis (not normalised).
-    fn log_prior(&self, case: &Case) -> Vec<f64> {
+    /// The case's prior per hypothesis, from `table` (the tables' log or linear priors by age)
+    /// and the matching sex and duration rows (`log_sex`/`sex`, `log_duration`/`duration`):
+    /// the prior for its age, with its sex and duration band as evidence on the hypothesis; as
+    /// logarithms (`add`) or probabilities (`multiply`), not normalised.
+    fn case_prior(&self, case: &Case, log: bool) -> Vec<f64> {
         let t = &self.tables;
-        let mut lp = t.log_prior_for_age(case.age).to_vec();
-        let mut add = |row: &[f64]| {
-            for (x, y) in lp.iter_mut().zip(row) {
-                *x += y;
+        let (prior, sex, duration) = if log {
+            (&t.log_prior, &t.log_sex, &t.log_duration)
+        } else {
+            (&t.prior, &t.sex, &t.duration)
+        };
+        let mut p = t.prior_for_age(prior, case.age).to_vec();
+        let mut apply = |row: &[f64]| {
+            for (x, y) in p.iter_mut().zip(row) {
+                if log {
+                    *x += y;
+                } else {
+                    *x *= y;
+                }
             }
         };
         match case.sex {
-            Some(Sex::Female) => add(t.log_sex_row(0)),
-            Some(Sex::Male) => add(t.log_sex_row(1)),
+            Some(Sex::Female) => apply(t.row(sex, 0)),
+            Some(Sex::Male) => apply(t.row(sex, 1)),
             Some(Sex::Other) | None => {}
         }
         if let Some(days) = case.duration_days {
-            add(t.log_duration_row(self.kb.model.duration_band(days)));
+            apply(t.row(duration, self.kb.model.duration_band(days)));
         }
-        lp
+        p
     }
 
     /// The posterior and its marginals.
     fn infer(&self, case: &Case) -> Inferred {
         let obs = infer::Observation::new(&self.tables, &case.evidence);
-        let log_prior = self.log_prior(case);
-        let post = infer::posterior(&self.tables, &log_prior, &obs);
+        let post = infer::posterior(&self.tables, &self.case_prior(case, true), &obs);
         let m = infer::marginals(
             &self.tables,
             &post,
             self.kb.model.conditions.len(),
             self.kb.model.reported_roots,
         );
-        Inferred {
-            obs,
-            log_prior,
-            post,
-            m,
-        }
+        Inferred { obs, post, m }
     }
 
     /// The posterior over the compiled hypotheses (in [`Engine::tables`]' order), for checks
@@ -360,12 +365,7 @@ impl Engine {
     pub fn assess(&self, case: &Case, options: Options) -> Assessment<'_> {
         let kb = &self.kb;
         let (present, known) = (case.present(), case.known());
-        let Inferred {
-            obs,
-            log_prior,
-            post,
-            m,
-        } = self.infer(case);
+        let Inferred { obs, post, m } = self.infer(case);
         let facts =
             safety::Facts::new(case, &present, &known).with_model(&m.conditions, &m.mechanisms);
         let red_flags = safety::red_flags(kb, &facts);
@@ -402,7 +402,7 @@ impl Engine {
             .collect();
         conditions.sort_by(|a, b| b.probability.total_cmp(&a.probability));
 
-        let explanations = self.explanations(&log_prior, &obs, &roots, &m);
+        let explanations = self.explanations(self.case_prior(case, false), &obs, &roots, &m);
         let next_question = if options.next_question {
             question::next(self, case, &facts, &post, &triage)
         } else {
@@ -422,7 +422,7 @@ impl Engine {
 
     fn explanations(
         &self,
-        log_prior: &[f64],
+        prior: Vec<f64>,
         obs: &infer::Observation,
         roots: &[RootProbability],
         m: &infer::Marginals,
@@ -441,7 +441,7 @@ impl Engine {
             &t.conditions[top_condition],
             &t.mechanisms[infer::mechanism_index(top_mechanism)],
         ];
-        let chains = infer::explain(&self.tables, log_prior, obs, &members, |step, weight| {
+        let chains = infer::explain(&self.tables, prior, obs, &members, |step, weight| {
             FindingWeight {
                 finding: step.finding,
                 present: step.present,
@@ -509,7 +509,6 @@ pub fn argmax(v: &[f64]) -> usize {
 /// The posterior of a case and what is derived from it.
 struct Inferred {
     obs: infer::Observation,
-    log_prior: Vec<f64>,
     post: Vec<f64>,
     m: infer::Marginals,
 }

@@ -36,6 +36,9 @@ pub(crate) struct Facts<'a> {
     /// Posterior marginals; empty when the model is not consulted.
     pub conditions: &'a [f64],
     pub mechanisms: &'a [f64; 3],
+    /// The leading condition (index) and mechanism, found once.
+    pub top_condition: usize,
+    pub top_mechanism: Mechanism,
 }
 
 impl<'a> Facts<'a> {
@@ -50,6 +53,8 @@ impl<'a> Facts<'a> {
             triage: None,
             conditions: &[],
             mechanisms: &[0.0; 3],
+            top_condition: 0,
+            top_mechanism: Mechanism::ALL[0],
         }
     }
 
@@ -58,6 +63,8 @@ impl<'a> Facts<'a> {
         Facts {
             conditions,
             mechanisms,
+            top_condition: argmax(conditions),
+            top_mechanism: Mechanism::ALL[argmax(mechanisms)],
             ..self
         }
     }
@@ -81,10 +88,8 @@ pub(crate) fn holds(p: &Predicate, f: &Facts, sides: [&FindingSet; 2]) -> bool {
         && p.mechanism_at_least
             .iter()
             .all(|(m, min)| f.mechanisms[mechanism_index(*m)] >= *min)
-        && (p.top_condition.is_empty() || p.top_condition.contains(&argmax(f.conditions)))
-        && (p.top_mechanism.is_empty()
-            || p.top_mechanism
-                .contains(&Mechanism::ALL[argmax(f.mechanisms)]))
+        && (p.top_condition.is_empty() || p.top_condition.contains(&f.top_condition))
+        && (p.top_mechanism.is_empty() || p.top_mechanism.contains(&f.top_mechanism))
 }
 
 fn mechanism_index(m: Mechanism) -> usize {

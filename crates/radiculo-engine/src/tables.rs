@@ -76,10 +76,15 @@ pub struct Tables {
     pub lik: Vec<f64>,
     /// Normalised log priors for each age from 16 to 110: `log_prior[(age - 16) * H + h]`.
     pub log_prior: Vec<f64>,
-    /// log P(sex | h) for female and male, `log_sex[sex * H + h]` (any other sex is no
-    /// evidence).
+    /// The same, as probabilities (for the explanation's running products).
+    pub prior: Vec<f64>,
+    /// P(sex | h) for female and male, `sex[sex * H + h]` (any other sex is no evidence).
+    pub sex: Vec<f64>,
+    /// P(duration band | h), `duration[band * H + h]`.
+    pub duration: Vec<f64>,
+    /// The logarithms of `sex`.
     pub log_sex: Vec<f64>,
-    /// log P(duration band | h), `log_duration[band * H + h]`.
+    /// The logarithms of `duration`.
     pub log_duration: Vec<f64>,
 }
 
@@ -130,13 +135,16 @@ impl Tables {
             let total: f64 = raw.iter().sum();
             log_prior.extend(raw.into_iter().map(|p| (p / total).ln()));
         }
+        let prior = log_prior.iter().map(|p| p.exp()).collect();
         let condition = |h: &Hypothesis| &model.conditions[h.condition];
-        let log_sex = (0..2)
-            .flat_map(|sex| hyps.iter().map(move |h| condition(h).sex[sex].ln()))
+        let sex: Vec<f64> = (0..2)
+            .flat_map(|sex| hyps.iter().map(move |h| condition(h).sex[sex]))
             .collect();
-        let log_duration = (0..model.duration_bands.len())
-            .flat_map(|band| hyps.iter().map(move |h| condition(h).duration[band].ln()))
+        let duration: Vec<f64> = (0..model.duration_bands.len())
+            .flat_map(|band| hyps.iter().map(move |h| condition(h).duration[band]))
             .collect();
+        let log_sex = sex.iter().map(|p| p.ln()).collect();
+        let log_duration = duration.iter().map(|p| p.ln()).collect();
         Tables {
             hyps,
             units,
@@ -144,6 +152,9 @@ impl Tables {
             log_lik,
             lik,
             log_prior,
+            prior,
+            sex,
+            duration,
             log_sex,
             log_duration,
         }
@@ -160,20 +171,11 @@ impl Tables {
         &table[row * n..(row + 1) * n]
     }
 
-    /// The normalised log prior for an age (clamped to the covered range).
-    pub fn log_prior_for_age(&self, age: u8) -> &[f64] {
+    /// The normalised prior for an age (clamped to the covered range), from `log_prior` or
+    /// `prior`.
+    pub fn prior_for_age<'a>(&self, table: &'a [f64], age: u8) -> &'a [f64] {
         let a = usize::from(age.clamp(MIN_AGE, MAX_AGE) - MIN_AGE);
-        self.row(&self.log_prior, a)
-    }
-
-    /// log P(sex | h) per hypothesis, for female (0) or male (1).
-    pub fn log_sex_row(&self, sex: usize) -> &[f64] {
-        self.row(&self.log_sex, sex)
-    }
-
-    /// log P(duration band | h) per hypothesis.
-    pub fn log_duration_row(&self, band: usize) -> &[f64] {
-        self.row(&self.log_duration, band)
+        self.row(table, a)
     }
 }
 

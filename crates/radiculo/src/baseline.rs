@@ -55,8 +55,12 @@ impl Partition {
     fn posterior(&self, tables: &Tables, case: &Case) -> Vec<f64> {
         let mut log = vec![0.0; self.n_classes];
         let mut prior = vec![0.0; self.n_classes];
-        for (c, lp) in self.class_of.iter().zip(tables.log_prior_for_age(case.age)) {
-            prior[*c] += lp.exp();
+        for (c, p) in self
+            .class_of
+            .iter()
+            .zip(tables.prior_for_age(&tables.prior, case.age))
+        {
+            prior[*c] += p;
         }
         for (l, p) in log.iter_mut().zip(&prior) {
             *l = p.ln();
