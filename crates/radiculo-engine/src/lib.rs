@@ -300,10 +300,9 @@ impl Engine {
         &self.blind[rule]
     }
 
-    /// The case's prior per hypothesis, from `table` (the tables' log or linear priors by age)
-    /// and the matching sex and duration rows (`log_sex`/`sex`, `log_duration`/`duration`):
-    /// the prior for its age, with its sex and duration band as evidence on the hypothesis; as
-    /// logarithms (`add`) or probabilities (`multiply`), not normalised.
+    /// The case's prior per hypothesis: the prior for its age, with its sex and duration band
+    /// as evidence on the hypothesis. As logarithms (`log`: for the posterior) or as
+    /// probabilities (for the explanation, which needs only their ratios), not normalised.
     fn case_prior(&self, case: &Case, log: bool) -> Vec<f64> {
         let t = &self.tables;
         let (prior, sex, duration) = if log {

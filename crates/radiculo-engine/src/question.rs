@@ -138,7 +138,7 @@ pub(crate) fn next<'e>(
     if let Some((_, g, items)) = riskiest {
         return Some(ask_group(g, items));
     }
-    if !case.pain_score_asked && facts.present.intersects(&kb.vocab.matching("pain.*")) {
+    if !case.pain_score_asked && crate::safety::holds(&kb.pain_score.when, facts, sides) {
         let q = &kb.pain_score;
         return Some(Question {
             id: PAIN_SCORE,

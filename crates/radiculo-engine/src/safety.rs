@@ -87,13 +87,9 @@ pub(crate) fn holds(p: &Predicate, f: &Facts, sides: [&FindingSet; 2]) -> bool {
             .all(|(c, min)| f.conditions[*c] >= *min)
         && p.mechanism_at_least
             .iter()
-            .all(|(m, min)| f.mechanisms[mechanism_index(*m)] >= *min)
+            .all(|(m, min)| f.mechanisms[crate::infer::mechanism_index(*m)] >= *min)
         && (p.top_condition.is_empty() || p.top_condition.contains(&f.top_condition))
         && (p.top_mechanism.is_empty() || p.top_mechanism.contains(&f.top_mechanism))
-}
-
-fn mechanism_index(m: Mechanism) -> usize {
-    crate::infer::mechanism_index(m)
 }
 
 /// The parts of a predicate no answer to a finding question can change.
@@ -259,15 +255,16 @@ fn fired_rules<'e>(
 ) {
     let sides = sides(kb);
     for (i, r) in kb.rules.iter().enumerate() {
-        let holds = if r.when.reads_model() {
-            match view.blind(i) {
-                Some((conditions, mechanisms)) => {
-                    holds(&r.when, &facts.with_model(conditions, mechanisms), sides)
-                }
-                None => holds(&r.when, facts, sides),
-            }
+        let blind = if r.when.reads_model() {
+            view.blind(i)
         } else {
-            holds(&r.when, facts, sides)
+            None
+        };
+        let holds = match blind {
+            Some((conditions, mechanisms)) => {
+                holds(&r.when, &facts.with_model(conditions, mechanisms), sides)
+            }
+            None => holds(&r.when, facts, sides),
         };
         if holds {
             fired(r);

@@ -391,7 +391,7 @@ pub struct ConditionFindingDef {
 }
 
 /// A compiled `when` table. See `kb/README.md` for the meaning of each key.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Predicate {
     /// Each set must meet the present findings.
     pub all_of: Vec<FindingSet>,
@@ -587,8 +587,10 @@ pub struct ScreenReasonDef {
 }
 
 /// A question answered with a whole number.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NumberQuestionDef {
+    /// Asked once this holds (answers only: no posterior, no level).
+    pub when: Predicate,
     /// The question, for the person.
     pub patient: String,
     /// The question, for clinicians.

@@ -322,7 +322,9 @@ fn build(lx: &mut Linter, files: Vec<(&str, schema::File)>) -> Option<Kb> {
         if q.min >= q.max {
             lx.error("KB004", path.into(), "min must be below max".into());
         }
+        monotone(lx, path, &q.when, false);
         NumberQuestionDef {
+            when: predicate(lx, &cx, path, &q.when),
             patient: q.patient,
             clinician: q.clinician,
             why: q.why,

@@ -94,6 +94,8 @@ pub struct ScreenReason {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NumberQuestion {
+    /// Asked once this holds.
+    pub when: When,
     pub patient: String,
     pub clinician: String,
     pub why: String,
