@@ -768,18 +768,10 @@ impl<'e, R: BufRead, W: Write> Session<'e, R, W> {
             return Ok(Reply::Score(file.pain_score));
         }
         loop {
-            let Some(line) = self.io.read(&prompt)? else {
-                return Ok(Reply::Stop(End::InputEnded));
+            let line = match self.read_answer(&prompt)? {
+                Ok(line) => line,
+                Err(reply) => return Ok(reply),
             };
-            match command(&line, true) {
-                Some(Command::Undo) => return Ok(Reply::Undo),
-                Some(Command::Quit) => return Ok(Reply::Stop(End::Quit)),
-                Some(Command::Help) => {
-                    self.io.wrapped(UI.help, "  ")?;
-                    continue;
-                }
-                None => {}
-            }
             // Enter, ? or n leave it out (the interview will not ask again).
             let text = line.trim();
             if text.is_empty() || text == "?" || parse_yes_no(text) == Some(Some(false)) {
@@ -797,6 +789,22 @@ impl<'e, R: BufRead, W: Write> Session<'e, R, W> {
         }
     }
 
+    /// Reads a line at a question and acts on the commands in it: `Ok` is an answer to parse,
+    /// `Err` ends the question (undo, quit or the end of the input).
+    fn read_answer(&mut self, prompt: &str) -> anyhow::Result<Result<String, Reply>> {
+        loop {
+            let Some(line) = self.io.read(prompt)? else {
+                return Ok(Err(Reply::Stop(End::InputEnded)));
+            };
+            match command(&line, true) {
+                Some(Command::Undo) => return Ok(Err(Reply::Undo)),
+                Some(Command::Quit) => return Ok(Err(Reply::Stop(End::Quit))),
+                Some(Command::Help) => self.io.wrapped(UI.help, "  ")?,
+                None => return Ok(Ok(line)),
+            }
+        }
+    }
+
     fn ask_single(&mut self, q: &Question, f: FindingId) -> anyhow::Result<Reply> {
         self.show_question(q)?;
         if let Some(file) = &self.file {
@@ -805,18 +813,10 @@ impl<'e, R: BufRead, W: Write> Session<'e, R, W> {
             return Ok(Reply::Answer(vec![(f, state)]));
         }
         loop {
-            let Some(line) = self.io.read(UI.single_prompt)? else {
-                return Ok(Reply::Stop(End::InputEnded));
+            let line = match self.read_answer(UI.single_prompt)? {
+                Ok(line) => line,
+                Err(reply) => return Ok(reply),
             };
-            match command(&line, true) {
-                Some(Command::Undo) => return Ok(Reply::Undo),
-                Some(Command::Quit) => return Ok(Reply::Stop(End::Quit)),
-                Some(Command::Help) => {
-                    self.io.wrapped(UI.help, "  ")?;
-                    continue;
-                }
-                None => {}
-            }
             match parse_yes_no(&line) {
                 Some(state) => return Ok(Reply::Answer(vec![(f, state)])),
                 None => self.io.wrapped(UI.single_invalid, "  ")?,
@@ -865,18 +865,10 @@ impl<'e, R: BufRead, W: Write> Session<'e, R, W> {
         self.io.wrapped(how, "  ")?;
         self.explained_checklists = true;
         loop {
-            let Some(line) = self.io.read(UI.checklist_prompt)? else {
-                return Ok(Reply::Stop(End::InputEnded));
+            let line = match self.read_answer(UI.checklist_prompt)? {
+                Ok(line) => line,
+                Err(reply) => return Ok(reply),
             };
-            match command(&line, true) {
-                Some(Command::Undo) => return Ok(Reply::Undo),
-                Some(Command::Quit) => return Ok(Reply::Stop(End::Quit)),
-                Some(Command::Help) => {
-                    self.io.wrapped(UI.help, "  ")?;
-                    continue;
-                }
-                None => {}
-            }
             match parse_checklist(&line, items.len()) {
                 Ok((chosen, unsure)) => {
                     let answers: Vec<_> = items
