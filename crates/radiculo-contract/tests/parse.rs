@@ -10,22 +10,10 @@ use std::sync::OnceLock;
 
 use radiculo_contract::{ContractError, MAX_DURATION_DAYS, parse_case};
 use radiculo_engine::{Case, Engine, Mode, Sex};
+use radiculo_kb::contract;
 
-/// The example case of the contract, verbatim.
-const CONTRACT_EXAMPLE: &str = r#"{
-  "age": 47,
-  "sex": "female",
-  "symptom_duration_days": 12,
-  "evidence": [
-    {"id": "pain.lateral_leg.left", "state": "present"},
-    {"id": "numbness.dorsum_foot.left", "state": "present"},
-    {"id": "weakness.great_toe_extension.left", "state": "present"},
-    {"id": "reflex_reduced.ankle.left", "state": "absent"},
-    {"id": "slr.left", "state": "present"},
-    {"id": "cough_sneeze_strain_worse", "state": "present"},
-    {"id": "urinary_retention", "state": "absent"}
-  ]
-}"#;
+/// The example case of the contract (`case-format.md`), with an `id`.
+const CONTRACT_EXAMPLE: &str = include_str!("../../../examples/contract-example.json");
 
 /// The engine over the embedded knowledge base, built once for all tests.
 fn engine() -> &'static Engine {
@@ -108,105 +96,10 @@ fn suggestions(e: &ContractError) -> &[String] {
     }
 }
 
-/// Every finding id the contract says every version must accept.
-fn contract_finding_ids() -> Vec<String> {
-    const REGIONS: [&str; 16] = [
-        "buttock",
-        "groin",
-        "anterior_thigh",
-        "medial_thigh",
-        "lateral_thigh",
-        "posterior_thigh",
-        "knee",
-        "medial_leg",
-        "lateral_leg",
-        "calf",
-        "medial_foot",
-        "dorsum_foot",
-        "great_toe",
-        "lateral_foot",
-        "sole",
-        "heel",
-    ];
-    const LATERAL: [&str; 18] = [
-        "weakness.hip_flexion",
-        "weakness.knee_extension",
-        "weakness.ankle_dorsiflexion",
-        "weakness.great_toe_extension",
-        "weakness.hip_abduction",
-        "weakness.ankle_eversion",
-        "weakness.ankle_plantarflexion",
-        "weakness.knee_flexion",
-        "foot_drop",
-        "reflex_reduced.knee",
-        "reflex_reduced.ankle",
-        "reflex_reduced.medial_hamstring",
-        "slr",
-        "crossed_slr",
-        "femoral_stretch",
-        "hip_rotation_pain",
-        "trochanter_tender",
-        "foot_pulses_absent",
-    ];
-    const SINGLE: [&str; 36] = [
-        "pain.low_back",
-        "numbness.saddle",
-        "leg_pain_worse_than_back",
-        "pain_shooting_electric",
-        "cough_sneeze_strain_worse",
-        "worse_sitting",
-        "symptoms_walking_standing",
-        "no_pain_when_seated",
-        "better_bending_forward",
-        "relief_standing_still",
-        "onset_sudden",
-        "night_pain_unrelenting",
-        "hip_pain_weight_bearing",
-        "lateral_hip_pain_lying",
-        "stocking_numbness",
-        "diabetes",
-        "smoker",
-        "urinary_retention",
-        "urinary_incontinence",
-        "bowel_incontinence",
-        "sexual_dysfunction_new",
-        "weakness_progressive",
-        "history_of_cancer",
-        "weight_loss_unexplained",
-        "fever",
-        "immunosuppressed",
-        "iv_drug_use",
-        "trauma_significant",
-        "osteoporosis",
-        "steroid_use_prolonged",
-        "stomach_ulcer_history",
-        "kidney_disease",
-        "anticoagulants",
-        "pregnancy",
-        "heart_disease",
-        "asthma",
-    ];
-    let mut ids = Vec::new();
-    for kind in ["pain", "numbness", "tingling"] {
-        for region in REGIONS {
-            for side in ["left", "right"] {
-                ids.push(format!("{kind}.{region}.{side}"));
-            }
-        }
-    }
-    for family in LATERAL {
-        for side in ["left", "right"] {
-            ids.push(format!("{family}.{side}"));
-        }
-    }
-    ids.extend(SINGLE.iter().map(|s| s.to_string()));
-    ids
-}
-
 #[test]
 fn the_contract_example_parses() {
     let case = accept(CONTRACT_EXAMPLE);
-    assert_eq!(case.id, None);
+    assert_eq!(case.id.as_deref(), Some("case-17"));
     assert_eq!(case.age, 47);
     assert_eq!(case.sex, Some(Sex::Female));
     assert_eq!(case.duration_days, Some(12));
@@ -257,8 +150,8 @@ fn optional_fields_are_read_and_may_be_left_out() {
 
 #[test]
 fn every_contract_finding_id_is_accepted() {
-    let ids = contract_finding_ids();
-    assert_eq!(ids.len(), 168, "the contract's vocabulary, written out");
+    let ids = contract::finding_ids();
+    assert_eq!(ids.len(), 189, "the contract's vocabulary (v1 and v1.1)");
     let rejected: Vec<String> = ids
         .iter()
         .flat_map(|id| [(id, "present"), (id, "absent")])
@@ -275,7 +168,7 @@ fn every_contract_finding_id_is_accepted() {
 
 #[test]
 fn all_states_of_the_whole_vocabulary_parse_in_one_case() {
-    let ids = contract_finding_ids();
+    let ids = contract::finding_ids();
     let items: Vec<(&str, &str)> = ids
         .iter()
         .enumerate()
@@ -292,8 +185,8 @@ fn all_states_of_the_whole_vocabulary_parse_in_one_case() {
     }
     assert_eq!(
         case.evidence.len(),
-        112,
-        "the 56 unknown ids are not evidence"
+        126,
+        "the 63 unknown ids are not evidence"
     );
 }
 

@@ -103,6 +103,24 @@ pub const SINGLE_FINDINGS: [&str; 45] = [
     "fibular_compression_risk",
 ];
 
+/// Every finding id the contract promises, written out: each symptom kind in each region on
+/// each side, each lateral family on each side, then the single findings.
+pub fn finding_ids() -> Vec<String> {
+    let sides = ["left", "right"];
+    let symptoms = crate::vocab::SYMPTOM_KINDS.iter().flat_map(|kind| {
+        REGIONS
+            .iter()
+            .flat_map(move |region| sides.map(|side| format!("{kind}.{region}.{side}")))
+    });
+    let lateral = LATERAL_FAMILIES
+        .iter()
+        .flat_map(move |family| sides.map(|side| format!("{family}.{side}")));
+    symptoms
+        .chain(lateral)
+        .chain(SINGLE_FINDINGS.iter().map(|id| (*id).to_owned()))
+        .collect()
+}
+
 /// The findings of the red-flag screen (v1.1): self-care needs every one answered `absent`.
 pub const SCREEN: [&str; 9] = [
     "urinary_retention",

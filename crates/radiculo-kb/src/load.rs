@@ -718,16 +718,7 @@ fn vocabulary(
         }
     }
     let vocab = Vocabulary::new(defs, region_defs, families);
-    let mut contract_ids: Vec<String> = contract::SINGLE_FINDINGS
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    for fam in contract::LATERAL_FAMILIES {
-        for side in Side::BOTH {
-            contract_ids.push(format!("{fam}.{}", side.as_str()));
-        }
-    }
-    for id in contract_ids {
+    for id in contract::finding_ids() {
         if vocab.get(&id).is_none() {
             lx.error(
                 "KB006",

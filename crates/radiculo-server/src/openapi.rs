@@ -10,7 +10,7 @@ use utoipa::openapi::path::Operation;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{OpenApi, Ref, RefOr};
-use utoipa::{Modify, ToResponse, ToSchema};
+use utoipa::{IntoResponses, Modify, ToResponse, ToSchema};
 
 use crate::error::Problem;
 
@@ -206,6 +206,24 @@ pub enum Mode {
     Patient,
     /// A clinician who can examine.
     Clinician,
+}
+
+/// What an operation that takes a case answers when it does not accept it.
+#[derive(IntoResponses)]
+#[allow(dead_code, reason = "responses for the document, never constructed")]
+pub enum CaseRejected {
+    #[response(status = 400)]
+    InvalidRequest(#[ref_response] InvalidRequest),
+    #[response(status = 401)]
+    Unauthorized(#[ref_response] Unauthorized),
+    #[response(status = 413)]
+    PayloadTooLarge(#[ref_response] PayloadTooLarge),
+    #[response(status = 415)]
+    UnsupportedMediaType(#[ref_response] UnsupportedMediaType),
+    #[response(status = 422)]
+    InvalidCase(#[ref_response] InvalidCase),
+    #[response(status = 429)]
+    TooManyRequests(#[ref_response] TooManyRequests),
 }
 
 /// The body is not valid JSON, or a query parameter is invalid.

@@ -5,46 +5,15 @@
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+use radiculo_kb::contract::{CONDITIONS as CONTRACT_CONDITIONS, ROOTS};
 use serde_json::Value;
 use tempfile::TempDir;
 
-/// The example case of the contract, verbatim.
-const CONTRACT_EXAMPLE: &str = r#"{
-  "age": 47,
-  "sex": "female",
-  "symptom_duration_days": 12,
-  "evidence": [
-    {"id": "pain.lateral_leg.left", "state": "present"},
-    {"id": "numbness.dorsum_foot.left", "state": "present"},
-    {"id": "weakness.great_toe_extension.left", "state": "present"},
-    {"id": "reflex_reduced.ankle.left", "state": "absent"},
-    {"id": "slr.left", "state": "present"},
-    {"id": "cough_sneeze_strain_worse", "state": "present"},
-    {"id": "urinary_retention", "state": "absent"}
-  ]
-}"#;
+/// The example case of the contract (`case-format.md`), with an `id`.
+const CONTRACT_EXAMPLE: &str = include_str!("../../../examples/contract-example.json");
 
+/// The contract's triage levels.
 const TRIAGE_LEVELS: [&str; 5] = ["emergency", "urgent", "soon", "routine", "self_care"];
-
-/// The contract's conditions: v1's nine, then v1.1's five.
-const CONTRACT_CONDITIONS: [&str; 14] = [
-    "disc_herniation",
-    "lumbar_spinal_stenosis",
-    "cauda_equina_syndrome",
-    "nonspecific_low_back_pain",
-    "hip_osteoarthritis",
-    "greater_trochanteric_pain_syndrome",
-    "vascular_claudication",
-    "peripheral_neuropathy",
-    "serious_spinal_pathology",
-    "common_peroneal_neuropathy",
-    "abdominal_aortic_aneurysm",
-    "acute_limb_ischaemia",
-    "axial_spondyloarthritis",
-    "myelopathy",
-];
-
-const ROOTS: [&str; 5] = ["L2", "L3", "L4", "L5", "S1"];
 
 /// The knowledge-base files, in the order `kb lint` is given them.
 const KB_FILES: [&str; 7] = [
@@ -321,7 +290,7 @@ fn assess_json_follows_the_contract() {
     check_assessment(&a, "contract example");
     assert_eq!(a["roots"][0]["root"], "L5", "{}", a["roots"]);
     assert_eq!(a["roots"][0]["side"], "left", "{}", a["roots"]);
-    assert!(a.get("id").is_none_or(Value::is_null), "no id was given");
+    assert_eq!(a["id"], "case-17", "the case's id is echoed");
     assert!(!a["explanation_targets"].as_array().unwrap().is_empty());
 }
 
@@ -623,118 +592,6 @@ fn every_labelled_case_gives_a_contract_assessment() {
     }
 }
 
-/// Every finding id the contract says every version must accept.
-fn contract_finding_ids() -> Vec<String> {
-    let regions = [
-        "buttock",
-        "groin",
-        "anterior_thigh",
-        "medial_thigh",
-        "lateral_thigh",
-        "posterior_thigh",
-        "knee",
-        "medial_leg",
-        "lateral_leg",
-        "calf",
-        "medial_foot",
-        "dorsum_foot",
-        "great_toe",
-        "lateral_foot",
-        "sole",
-        "heel",
-    ];
-    let lateral = [
-        "weakness.hip_flexion",
-        "weakness.knee_extension",
-        "weakness.ankle_dorsiflexion",
-        "weakness.great_toe_extension",
-        "weakness.hip_abduction",
-        "weakness.ankle_eversion",
-        "weakness.ankle_plantarflexion",
-        "weakness.knee_flexion",
-        "foot_drop",
-        "reflex_reduced.knee",
-        "reflex_reduced.ankle",
-        "reflex_reduced.medial_hamstring",
-        "slr",
-        "crossed_slr",
-        "femoral_stretch",
-        "hip_rotation_pain",
-        "trochanter_tender",
-        "foot_pulses_absent",
-        // v1.1
-        "weakness.ankle_inversion",
-        "fibular_head_tinel",
-        "hyperreflexia",
-        "babinski",
-        "ankle_clonus",
-        "leg_cold_pale_sudden",
-    ];
-    let single = [
-        "pain.low_back",
-        "numbness.saddle",
-        "leg_pain_worse_than_back",
-        "pain_shooting_electric",
-        "cough_sneeze_strain_worse",
-        "worse_sitting",
-        "symptoms_walking_standing",
-        "no_pain_when_seated",
-        "better_bending_forward",
-        "relief_standing_still",
-        "onset_sudden",
-        "night_pain_unrelenting",
-        "hip_pain_weight_bearing",
-        "lateral_hip_pain_lying",
-        "stocking_numbness",
-        "diabetes",
-        "smoker",
-        "urinary_retention",
-        "urinary_incontinence",
-        "bowel_incontinence",
-        "sexual_dysfunction_new",
-        "weakness_progressive",
-        "history_of_cancer",
-        "weight_loss_unexplained",
-        "fever",
-        "immunosuppressed",
-        "iv_drug_use",
-        "trauma_significant",
-        "osteoporosis",
-        "steroid_use_prolonged",
-        "stomach_ulcer_history",
-        "kidney_disease",
-        "anticoagulants",
-        "pregnancy",
-        "heart_disease",
-        "asthma",
-        // v1.1
-        "pulsatile_abdominal_mass",
-        "anal_tone_reduced",
-        "post_void_residual_high",
-        "gait_unsteady",
-        "hand_clumsiness_numbness",
-        "known_aortic_aneurysm",
-        "morning_stiffness_prolonged",
-        "improves_with_exercise",
-        "fibular_compression_risk",
-    ];
-    let mut ids = Vec::new();
-    for kind in ["pain", "numbness", "tingling"] {
-        for region in regions {
-            for side in ["left", "right"] {
-                ids.push(format!("{kind}.{region}.{side}"));
-            }
-        }
-    }
-    for family in lateral {
-        for side in ["left", "right"] {
-            ids.push(format!("{family}.{side}"));
-        }
-    }
-    ids.extend(single.iter().map(|s| s.to_string()));
-    ids
-}
-
 #[test]
 fn findings_lists_the_contract_vocabulary() {
     let dir = temp_dir();
@@ -750,11 +607,11 @@ fn findings_lists_the_contract_vocabulary() {
         .iter()
         .map(|f| non_empty_str(&f["id"], "finding id"))
         .collect();
-    let contract = contract_finding_ids();
+    let contract = radiculo_kb::contract::finding_ids();
     assert_eq!(
         contract.len(),
         189,
-        "the contract's vocabulary (v1 and v1.1), written out"
+        "the contract's vocabulary (v1 and v1.1)"
     );
     let missing: Vec<&String> = contract
         .iter()

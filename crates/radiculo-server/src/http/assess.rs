@@ -4,7 +4,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use radiculo_contract::{AssessmentJson, Form};
-use radiculo_engine::{Assessment, Options};
+use radiculo_engine::Options;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -32,12 +32,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The assessment", body = AssessmentJson),
-        (status = 400, response = crate::openapi::InvalidRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 413, response = crate::openapi::PayloadTooLarge),
-        (status = 415, response = crate::openapi::UnsupportedMediaType),
-        (status = 422, response = crate::openapi::InvalidCase),
-        (status = 429, response = crate::openapi::TooManyRequests),
+        crate::openapi::CaseRejected,
     )
 )]
 async fn assess(
@@ -45,8 +40,7 @@ async fn assess(
     State(state): State<AppState>,
     body: CaseBody,
 ) -> Result<Response, Error> {
-    let assessment = state.engine.assess(&body.case, Options::default());
-    Ok(assessment_response(&state, &body, &assessment))
+    Ok(assessed(&state, &body))
 }
 
 /// One step of an interview.
@@ -65,12 +59,7 @@ async fn assess(
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The assessment so far, with the next question or `null`", body = AssessmentJson),
-        (status = 400, response = crate::openapi::InvalidRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 413, response = crate::openapi::PayloadTooLarge),
-        (status = 415, response = crate::openapi::UnsupportedMediaType),
-        (status = 422, response = crate::openapi::InvalidCase),
-        (status = 429, response = crate::openapi::TooManyRequests),
+        crate::openapi::CaseRejected,
     )
 )]
 async fn interview(
@@ -78,17 +67,19 @@ async fn interview(
     State(state): State<AppState>,
     body: CaseBody,
 ) -> Result<Response, Error> {
-    // The engine itself ends the interview on an emergency (no next question).
-    let assessment = state.engine.assess(&body.case, Options::default());
-    Ok(assessment_response(&state, &body, &assessment))
+    // The same assessment as `/v1/assess`: the engine itself ends the interview on an
+    // emergency (no next question). A separate operation so that clients and the document
+    // name the step of an interview for what it is.
+    Ok(assessed(&state, &body))
 }
 
-/// The full assessment as the response body, written straight into one buffer sized for a
-/// typical assessment (about 25 KB) so that it is not regrown while being written.
-fn assessment_response(state: &AppState, body: &CaseBody, assessment: &Assessment) -> Response {
+/// The case's full assessment as the response body, written straight into one buffer sized for
+/// a typical assessment (about 25 KB) so that it is not regrown while being written.
+fn assessed(state: &AppState, body: &CaseBody) -> Response {
+    let assessment = state.engine.assess(&body.case, Options::default());
     let mut json = Vec::with_capacity(32 * 1024);
     state
         .json
-        .write(&body.case, assessment, Form::Full, &mut json);
+        .write(&body.case, &assessment, Form::Full, &mut json);
     super::json_bytes(StatusCode::OK, json)
 }

@@ -124,12 +124,7 @@ pub struct ListParams {
     responses(
         (status = 201, description = "The stored record", body = Record,
          headers(("Location" = String, description = "The record's URL path"))),
-        (status = 400, response = crate::openapi::InvalidRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 413, response = crate::openapi::PayloadTooLarge),
-        (status = 415, response = crate::openapi::UnsupportedMediaType),
-        (status = 422, response = crate::openapi::InvalidCase),
-        (status = 429, response = crate::openapi::TooManyRequests),
+        crate::openapi::CaseRejected,
     )
 )]
 async fn create(

@@ -13,21 +13,8 @@ use serde_json::Value;
 use tower::ServiceExt;
 use tracing_subscriber::fmt::MakeWriter;
 
-/// The case of the contract's example (`case-format.md`).
-pub const EXAMPLE_CASE: &str = r#"{
-  "age": 47,
-  "sex": "female",
-  "symptom_duration_days": 12,
-  "evidence": [
-    {"id": "pain.lateral_leg.left", "state": "present"},
-    {"id": "numbness.dorsum_foot.left", "state": "present"},
-    {"id": "weakness.great_toe_extension.left", "state": "present"},
-    {"id": "reflex_reduced.ankle.left", "state": "absent"},
-    {"id": "slr.left", "state": "present"},
-    {"id": "cough_sneeze_strain_worse", "state": "present"},
-    {"id": "urinary_retention", "state": "absent"}
-  ]
-}"#;
+/// The example case of the contract (`case-format.md`), with an `id`.
+pub const EXAMPLE_CASE: &str = include_str!("../../../../examples/contract-example.json");
 
 /// A case that is an emergency (cauda equina red flags with leg pain).
 pub const EMERGENCY_CASE: &str = r#"{
