@@ -197,7 +197,7 @@ pub fn to_json<'a>(
             posterior_probability: sigmoid(e.posterior_log_odds),
         });
     }
-    let mech = |m: Mechanism| a.mechanism[Mechanism::ALL.iter().position(|x| *x == m).unwrap_or(0)];
+    let mech = |m: Mechanism| a.mechanism[m.index()];
     AssessmentJson {
         id: case.id.as_deref(),
         kb_version: &kb.version,

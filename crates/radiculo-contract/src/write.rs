@@ -266,7 +266,7 @@ fn write(
         }
     }
 
-    let mech = |m: Mechanism| a.mechanism[Mechanism::ALL.iter().position(|x| *x == m).unwrap_or(0)];
+    let mech = |m: Mechanism| a.mechanism[m.index()];
     let (radicular, referred, other) = (
         mech(Mechanism::Radicular),
         mech(Mechanism::Referred),

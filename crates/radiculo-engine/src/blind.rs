@@ -17,7 +17,6 @@
 
 use radiculo_kb::{FindingId, FindingSet, Kb, TriageLevel};
 
-use crate::infer::mechanism_index;
 use crate::tables::{PRESENT, Tables};
 
 /// The blind set of every triage rule, by rule index (empty for rules that read no posterior).
@@ -35,11 +34,11 @@ pub(crate) fn blind_sets(kb: &Kb, tables: &Tables) -> Vec<FindingSet> {
                 .map(|(c, _)| tables.hyps.iter().map(|h| h.condition == *c).collect())
                 .collect();
             targets.extend(rule.when.mechanism_at_least.iter().map(|(m, _)| {
-                let m = mechanism_index(*m);
+                let m = m.index();
                 tables
                     .hyps
                     .iter()
-                    .map(|h| mechanism_index(h.mechanism) == m)
+                    .map(|h| h.mechanism.index() == m)
                     .collect()
             }));
             let mut blind = FindingSet::EMPTY;

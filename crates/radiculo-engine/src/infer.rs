@@ -1,7 +1,7 @@
 //! Exact inference: the posterior over hypotheses, its marginals, and explanations whose
 //! weights add up.
 
-use radiculo_kb::{FindingId, Mechanism};
+use radiculo_kb::FindingId;
 
 use crate::tables::{ABSENT, PRESENT, Tables};
 
@@ -100,7 +100,7 @@ pub(crate) struct Marginals {
     pub roots: Vec<[f64; 2]>,
     /// P(condition), by condition index.
     pub conditions: Vec<f64>,
-    /// P(mechanism), in [`Mechanism::ALL`] order.
+    /// P(mechanism), in [`radiculo_kb::Mechanism::ALL`] order.
     pub mechanisms: [f64; 3],
 }
 
@@ -118,7 +118,7 @@ pub(crate) fn marginals(
     let by_bit = roots.as_flattened_mut();
     for (h, p) in tables.hyps.iter().zip(post) {
         conditions[h.condition] += p;
-        mechanisms[mechanism_index(h.mechanism)] += p;
+        mechanisms[h.mechanism.index()] += p;
         let mut bits = h.roots & reported;
         while bits != 0 {
             by_bit[bits.trailing_zeros() as usize] += p;
@@ -129,14 +129,6 @@ pub(crate) fn marginals(
         roots,
         conditions,
         mechanisms,
-    }
-}
-
-pub(crate) fn mechanism_index(m: Mechanism) -> usize {
-    match m {
-        Mechanism::Radicular => 0,
-        Mechanism::Referred => 1,
-        Mechanism::Other => 2,
     }
 }
 

@@ -438,7 +438,7 @@ impl Engine {
         let members = [
             &t.roots[2 * top_root.root + top_root.side.index()],
             &t.conditions[top_condition],
-            &t.mechanisms[infer::mechanism_index(top_mechanism)],
+            &t.mechanisms[top_mechanism.index()],
         ];
         let chains = infer::explain(&self.tables, prior, obs, &members, |step, weight| {
             FindingWeight {
@@ -709,5 +709,73 @@ mod tests {
                 assert!(floor.is_some_and(|l| l < rule.level));
             }
         }
+    }
+
+    /// `safety::level` (the interview's allocation-free lookahead) gives the level `triage`
+    /// gives, on random cases dense enough to fire every kind of rule, with the plain posterior
+    /// (as the lookahead reads it) and with the blind views (as `assess` reads it).
+    #[test]
+    fn the_lookahead_level_is_the_triage_level() {
+        let e = engine();
+        let kb = e.kb();
+        let n = kb.vocab.findings.len();
+        // A fixed xorshift sequence: the same cases on every run.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut levels = [0usize; 5];
+        for _ in 0..3_000 {
+            let mut case = Case {
+                id: None,
+                age: 16 + (next() % 95) as u8,
+                sex: [None, Some(Sex::Female), Some(Sex::Male)][(next() % 3) as usize],
+                duration_days: (next() % 4 > 0).then(|| (next() % 800) as u32),
+                mode: Mode::Clinician,
+                evidence: Vec::new(),
+                unsure: FindingSet::EMPTY,
+                pain_score: (next() % 2 == 0).then(|| (next() % 11) as u8),
+                pain_score_asked: true,
+            };
+            // A third of the cases answer the red-flag screen, so that self-care is reachable.
+            if next() % 3 == 0 {
+                for f in kb.screen.findings.iter() {
+                    case.set(f, Some(false));
+                }
+            }
+            let density = next() % 12;
+            for i in 0..n {
+                match next() % 100 {
+                    r if r < density => case.set(FindingId(i as u16), Some(true)),
+                    r if r < 3 * density => case.set(FindingId(i as u16), Some(false)),
+                    _ => {}
+                }
+            }
+            let (present, known) = (case.present(), case.known());
+            let inferred = e.infer(&case);
+            let m = &inferred.m;
+            let facts = safety::Facts::new(&case, &present, &known)
+                .with_model(&m.conditions, &m.mechanisms);
+            let flags = safety::red_flags(kb, &facts);
+            let plain = safety::triage(kb, &facts, &flags, &mut safety::SameView).level;
+            assert_eq!(safety::level(kb, &facts, &mut safety::SameView), plain);
+            let blind = safety::triage(
+                kb,
+                &facts,
+                &flags,
+                &mut BlindView::new(&e, &case, &inferred.post),
+            );
+            let lookahead =
+                safety::level(kb, &facts, &mut BlindView::new(&e, &case, &inferred.post));
+            assert_eq!(lookahead, blind.level);
+            levels[blind.level.index()] += 1;
+        }
+        assert!(
+            levels.iter().all(|&n| n > 0),
+            "every level is reached: {levels:?}"
+        );
     }
 }

@@ -200,7 +200,7 @@ impl Summary {
         let mut root_classes = vec![0.0; single + 2];
         for (h, w) in tables.hyps.iter().zip(weights) {
             conditions[h.condition] += w;
-            mechanisms[crate::infer::mechanism_index(h.mechanism)] += w;
+            mechanisms[h.mechanism.index()] += w;
             let class = match h.root_class {
                 MULTI_ROOT => single,
                 NO_ROOT => single + 1,

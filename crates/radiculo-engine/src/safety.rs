@@ -87,7 +87,7 @@ pub(crate) fn holds(p: &Predicate, f: &Facts, sides: [&FindingSet; 2]) -> bool {
             .all(|(c, min)| f.conditions[*c] >= *min)
         && p.mechanism_at_least
             .iter()
-            .all(|(m, min)| f.mechanisms[crate::infer::mechanism_index(*m)] >= *min)
+            .all(|(m, min)| f.mechanisms[m.index()] >= *min)
         && (p.top_condition.is_empty() || p.top_condition.contains(&f.top_condition))
         && (p.top_mechanism.is_empty() || p.top_mechanism.contains(&f.top_mechanism))
 }

@@ -46,6 +46,9 @@ impl Hypothesis {
     }
 }
 
+// Every root of a model that loaded has its two bits in `Hypothesis::roots`.
+const _: () = assert!(2 * radiculo_kb::MAX_ROOTS <= u32::BITS as usize);
+
 /// The bit of a root on a side in [`Hypothesis::roots`].
 pub fn root_bit(root: usize, side: Side) -> u32 {
     1 << (2 * root + side.index())

@@ -399,7 +399,7 @@ proptest! {
             let p = match e.target {
                 radiculo_engine::ExplanationTarget::Root(r, s) => a.roots.iter().find(|x| x.root == r && x.side == s).map(|x| x.probability),
                 radiculo_engine::ExplanationTarget::Condition(c) => a.conditions.iter().find(|x| std::ptr::eq(x.def, &engine().kb().model.conditions[c])).map(|x| x.probability),
-                radiculo_engine::ExplanationTarget::Mechanism(m) => Some(a.mechanism[radiculo_kb::Mechanism::ALL.iter().position(|x| *x == m).unwrap()]),
+                radiculo_engine::ExplanationTarget::Mechanism(m) => Some(a.mechanism[m.index()]),
             };
             let p = p.expect("the target is reported");
             // Compared as probabilities: log odds taken from a marginal near 0 or 1 lose their

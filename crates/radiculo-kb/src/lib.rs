@@ -133,6 +133,11 @@ impl Mechanism {
     pub fn parse(s: &str) -> Option<Mechanism> {
         Mechanism::ALL.into_iter().find(|m| m.as_str() == s)
     }
+
+    /// The mechanism's position in [`Mechanism::ALL`] (where its probability is kept).
+    pub fn index(self) -> usize {
+        self as usize
+    }
 }
 
 /// A triage level, ordered from least to most urgent.
@@ -232,6 +237,10 @@ impl HypSide {
         }
     }
 }
+
+/// The most roots a model may name (reported and other): the engine keeps the roots a
+/// hypothesis compresses as one bit per root and side in a `u32`.
+pub const MAX_ROOTS: usize = 16;
 
 /// The probability model: everything the engine needs to enumerate hypotheses and compute
 /// likelihoods. Per-lesion vectors are indexed like [`Model::lesions`], per-root vectors like

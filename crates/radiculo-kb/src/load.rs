@@ -16,7 +16,7 @@
 //! | KB012 | a red flag or rule that reads an absence, an unanswered question, the final level or the leading conclusion, or a red flag that reads the model (they must stay monotone) |
 //! | KB013 | a model finding with no likelihood, or with two |
 //! | KB014 | a red-flag finding of the contract that raises no red flag, or that a person can report but no mandatory group asks |
-//! | KB015 | too many findings for the engine's finding sets |
+//! | KB015 | too many findings or roots for the engine's sets (256 findings, 16 roots) |
 //! | KB016 | (warning) a source that nothing cites |
 
 use indexmap::IndexMap;
@@ -29,9 +29,9 @@ use crate::vocab::{
 use crate::{
     AdviceDef, AgeFactorDef, Audience, ConditionDef, ConditionFindingDef, DefaultTriageDef,
     Diagnostic, GroupDef, HypSide, IfNewDef, Kb, KbError, LesionDef, LevelDef, LikelihoodWordDef,
-    Mechanism, Model, NumberQuestionDef, Predicate, REGION_STATES, RedFlagDef, RootFindingDef,
-    RuleDef, ScreenDef, ScreenReasonDef, SourceDef, SourceRef, TriageLevel, TriageLevelDef, WhyDef,
-    contract,
+    MAX_ROOTS, Mechanism, Model, NumberQuestionDef, Predicate, REGION_STATES, RedFlagDef,
+    RootFindingDef, RuleDef, ScreenDef, ScreenReasonDef, SourceDef, SourceRef, TriageLevel,
+    TriageLevelDef, WhyDef, contract,
 };
 
 /// Loads and validates a knowledge base from `(file name, text)` pairs.
@@ -792,6 +792,14 @@ fn model(
     }
     let reported_roots = roots.reported.len();
     let all_roots: Vec<String> = roots.reported.into_iter().chain(roots.other).collect();
+    if all_roots.len() > MAX_ROOTS {
+        lx.error(
+            "KB015",
+            "roots".into(),
+            format!("{} roots; at most {MAX_ROOTS}", all_roots.len()),
+        );
+        return None;
+    }
     let root_index = |r: &str| all_roots.iter().position(|x| x == r);
     let region_index = |r: &str| vocab.regions.iter().position(|x| x.id == r);
 
