@@ -76,6 +76,8 @@ pub struct Kb {
     pub pain_score: NumberQuestionDef,
     /// Words for probabilities, highest threshold first.
     pub likelihood_words: Vec<LikelihoodWordDef>,
+    /// What the pages show of an assessment.
+    pub presentation: PresentationDef,
     /// Every finding that raises a red flag on its own (without a further condition): the
     /// findings the "a red flag never lowers the level" guarantee is about.
     pub red_flag_findings: FindingSet,
@@ -553,6 +555,8 @@ pub struct IfNewDef {
 pub struct TriageLevelDef {
     /// The level.
     pub level: TriageLevel,
+    /// The level's name for people (`Urgent`), as a care card labels it.
+    pub label: String,
     /// What to do, in a few words, for the person.
     pub headline: String,
     /// Where to go and how fast, for the person.
@@ -614,6 +618,29 @@ pub struct NumberQuestionDef {
     pub min_label: String,
     /// What the highest answer means.
     pub max_label: String,
+}
+
+/// What the pages show of an assessment and what they fold away: display choices, kept here so
+/// that every page (and any other front end) shows the same things.
+#[derive(Debug, Clone)]
+pub struct PresentationDef {
+    /// A condition at least this probable is shown to the person.
+    pub condition_shown_at_least: f64,
+    /// A condition below the shown ones but at least this probable is listed under "more".
+    pub condition_listed_at_least: f64,
+    /// A root-side at least this probable is shown to the person.
+    pub root_shown_at_least: f64,
+    /// From this probability of radicular pain on, the root is what "why" explains and the
+    /// dermatome picture is presented as the likely one.
+    pub radicular_at_least: f64,
+    /// A finding's weight (in log odds) shown to the person under "why".
+    pub why_weight_at_least: f64,
+    /// A finding's weight (in log odds) shown in the clinician's explanation table.
+    pub clinician_weight_at_least: f64,
+    /// Plan topics shown under "when to get help" rather than in the plan.
+    pub help_topics: Vec<String>,
+    /// Why these choices.
+    pub source: SourceRef,
 }
 
 /// A word for probabilities at or above a threshold.

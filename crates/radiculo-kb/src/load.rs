@@ -29,9 +29,9 @@ use crate::vocab::{
 use crate::{
     AdviceDef, AgeFactorDef, Audience, ConditionDef, ConditionFindingDef, DefaultTriageDef,
     Diagnostic, GroupDef, HypSide, IfNewDef, Kb, KbError, LesionDef, LevelDef, LikelihoodWordDef,
-    MAX_ROOTS, Mechanism, Model, NumberQuestionDef, Predicate, REGION_STATES, RedFlagDef,
-    RootFindingDef, RuleDef, ScreenDef, ScreenReasonDef, SourceDef, SourceRef, TriageLevel,
-    TriageLevelDef, WhyDef, contract,
+    MAX_ROOTS, Mechanism, Model, NumberQuestionDef, Predicate, PresentationDef, REGION_STATES,
+    RedFlagDef, RootFindingDef, RuleDef, ScreenDef, ScreenReasonDef, SourceDef, SourceRef,
+    TriageLevel, TriageLevelDef, WhyDef, contract,
 };
 
 /// Loads and validates a knowledge base from `(file name, text)` pairs.
@@ -202,6 +202,7 @@ fn build(lx: &mut Linter, files: Vec<(&str, schema::File)>) -> Option<Kb> {
     let mut pain_score = None;
     let mut duration_model = None;
     let mut likelihood_words = Vec::new();
+    let mut presentation = None;
     for (name, file) in files {
         once(lx, name, "why", &mut why, file.why);
         once(lx, name, "screen", &mut screen, file.screen);
@@ -214,6 +215,13 @@ fn build(lx: &mut Linter, files: Vec<(&str, schema::File)>) -> Option<Kb> {
             file.duration_model,
         );
         likelihood_words.extend(file.likelihood_word.into_iter().map(|w| (name, w)));
+        once(
+            lx,
+            name,
+            "presentation",
+            &mut presentation,
+            file.presentation.map(|p| (name, p)),
+        );
         for (id, l) in file.level {
             if level_tables.insert(id.clone(), (name, l)).is_some() {
                 lx.error(
@@ -335,6 +343,8 @@ fn build(lx: &mut Linter, files: Vec<(&str, schema::File)>) -> Option<Kb> {
         }
     })?;
     let likelihood_words = likelihood_word_defs(lx, likelihood_words);
+    let presentation = required(lx, "presentation", presentation)?;
+    let presentation = presentation_def(lx, presentation, &advice);
     let mut red_flag_findings = FindingSet::EMPTY;
     for f in red_flags.iter().filter(|f| f.when.is_none()) {
         red_flag_findings = red_flag_findings.or(&f.findings);
@@ -381,6 +391,7 @@ fn build(lx: &mut Linter, files: Vec<(&str, schema::File)>) -> Option<Kb> {
         screen,
         pain_score,
         likelihood_words,
+        presentation,
         red_flag_findings,
         warnings: Vec::new(),
     })
@@ -448,6 +459,7 @@ fn level_defs(
         };
         let path = format!("{file}: level.{level}");
         for t in [
+            &l.label,
             &l.headline,
             &l.instruction,
             &l.clinician_headline,
@@ -468,6 +480,7 @@ fn level_defs(
         }
         out.push(TriageLevelDef {
             level,
+            label: l.label,
             headline: l.headline,
             instruction: l.instruction,
             clinician_headline: l.clinician_headline,
@@ -516,6 +529,63 @@ fn screen_def(lx: &mut Linter, cx: &PredicateContext, s: schema::Screen) -> Scre
         level,
         open: reason(lx, s.open),
         age: reason(lx, s.age),
+    }
+}
+
+/// The pages' display choices: thresholds are probabilities (weights are log odds, at least
+/// 0), and help topics are topics some advice has.
+fn presentation_def(
+    lx: &mut Linter,
+    (file, p): (&str, schema::Presentation),
+    advice: &[AdviceDef],
+) -> PresentationDef {
+    let path = format!("{file}: presentation");
+    for (key, value) in [
+        ("why_weight_at_least", p.why_weight_at_least),
+        ("clinician_weight_at_least", p.clinician_weight_at_least),
+    ] {
+        if !(value.is_finite() && value >= 0.0) {
+            lx.error(
+                "KB004",
+                format!("{path}.{key}"),
+                format!("{value} is not a weight of at least 0"),
+            );
+        }
+    }
+    for topic in &p.help_topics {
+        if !advice.iter().any(|a| a.topic == *topic) {
+            lx.error(
+                "KB005",
+                format!("{path}.help_topics"),
+                format!("no advice has the topic `{topic}`"),
+            );
+        }
+    }
+    PresentationDef {
+        condition_shown_at_least: lx.prob(
+            &format!("{path}.condition_shown_at_least"),
+            p.condition_shown_at_least,
+            false,
+        ),
+        condition_listed_at_least: lx.prob(
+            &format!("{path}.condition_listed_at_least"),
+            p.condition_listed_at_least,
+            false,
+        ),
+        root_shown_at_least: lx.prob(
+            &format!("{path}.root_shown_at_least"),
+            p.root_shown_at_least,
+            false,
+        ),
+        radicular_at_least: lx.prob(
+            &format!("{path}.radicular_at_least"),
+            p.radicular_at_least,
+            false,
+        ),
+        why_weight_at_least: p.why_weight_at_least,
+        clinician_weight_at_least: p.clinician_weight_at_least,
+        help_topics: p.help_topics,
+        source: lx.source(&path, &p.source),
     }
 }
 

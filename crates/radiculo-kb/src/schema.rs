@@ -53,12 +53,15 @@ pub struct File {
     pub duration_model: Option<DurationModel>,
     #[serde(default)]
     pub likelihood_word: Vec<LikelihoodWord>,
+    pub presentation: Option<Presentation>,
 }
 
 /// What a triage level tells the person and the clinician, and the phrases that name it.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TriageLevel {
+    /// The level's name for people (`Urgent`).
+    pub label: String,
     pub headline: String,
     pub instruction: String,
     pub clinician_headline: String,
@@ -116,6 +119,20 @@ pub struct DurationModel {
     pub source: String,
     #[serde(default)]
     pub note: Option<String>,
+}
+
+/// What the pages show of an assessment and what they fold away.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Presentation {
+    pub condition_shown_at_least: f64,
+    pub condition_listed_at_least: f64,
+    pub root_shown_at_least: f64,
+    pub radicular_at_least: f64,
+    pub why_weight_at_least: f64,
+    pub clinician_weight_at_least: f64,
+    pub help_topics: Vec<String>,
+    pub source: String,
 }
 
 /// A word for a probability at or above `at_least`, for people who prefer words to numbers.

@@ -530,7 +530,7 @@ function emergency(assessment, { fromAnswer }) {
       "section",
       { class: "care-card care-emergency emergency-now", "data-triage": "emergency", id: "emergency", "aria-labelledby": "emergency-title" },
       h("div", { class: "care-head" }, triageIcon("emergency"),
-        h("div", {}, h("p", { class: "care-level" }, t("triage_level_emergency")), h("h1", { class: "care-title", id: "emergency-title" }, texts.headline))),
+        h("div", {}, h("p", { class: "care-level" }, texts.label), h("h1", { class: "care-title", id: "emergency-title" }, texts.headline))),
       h(
         "div",
         { class: "care-body" },

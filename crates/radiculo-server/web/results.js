@@ -9,13 +9,14 @@ export const LEVELS = ["emergency", "urgent", "soon", "routine", "self_care"];
 
 // What a triage level means, in the knowledge base's one wording: the assessment's own
 // `headline`, `instruction`, `clinician_headline` and `clinician_instruction`, or, from a server
-// that does not send them, `/v1/kb`'s `levels` (for an unknown level, the urgent one's). The
-// pages never word a level themselves.
+// that does not send them, `/v1/kb`'s `levels` (for an unknown level, the urgent one's), and
+// the level's `label` from `/v1/kb`. The pages never word a level themselves.
 export function levelTexts(triage, kb) {
   const levels = (kb && kb.levels) || [];
   const known = levels.find((l) => l.level === triage.level) || levels.find((l) => l.level === "urgent") || {};
   const pick = (field) => triage[field] || known[field] || "";
   return {
+    label: known.label || "",
     headline: pick("headline"),
     instruction: pick("instruction"),
     clinician_headline: pick("clinician_headline"),
@@ -73,7 +74,7 @@ export function triageCard(triage, { clinician = false, kb = null } = {}) {
       h(
         "div",
         {},
-        h("p", { class: "care-level" }, t(`triage_level_${level}`)),
+        h("p", { class: "care-level" }, texts.label),
         h("h2", { class: "care-title", id: "care-title" }, clinician ? texts.clinician_headline : texts.headline),
       ),
     ),
@@ -132,7 +133,9 @@ export function dermatome(assessment, reference, outline, { words = false } = {}
     h("h2", { id: "dermatome-title" }, t("dermatome_title")),
     h("p", {}, t("dermatome_intro")),
     top ? h("p", { class: "lead-root", "data-root": top.root, "data-side": top.side }, h("strong", {}, summary)) : null,
-    assessment.mechanism && assessment.mechanism.radicular < 0.5 ? h("p", { class: "hint" }, t("dermatome_none")) : null,
+    assessment.mechanism && assessment.mechanism.radicular < reference.kb.presentation.radicular_at_least
+      ? h("p", { class: "hint" }, t("dermatome_none"))
+      : null,
     bodyMap({
       reference,
       interactive: false,
@@ -193,13 +196,14 @@ function targetName(target, assessment, clinician) {
 
 // The results for the person.
 export function patientResults({ assessment, reference, evidence, outline, onShare, onRestart }) {
-  const conditions = assessment.conditions.filter((c) => c.probability >= 0.05).slice(0, 4);
-  const rest = assessment.conditions.filter((c) => !conditions.includes(c) && c.probability >= 0.01);
   const kb = reference.kb;
+  const show = kb.presentation;
+  const conditions = assessment.conditions.filter((c) => c.probability >= show.condition_shown_at_least).slice(0, 4);
+  const rest = assessment.conditions.filter((c) => !conditions.includes(c) && c.probability >= show.condition_listed_at_least);
   const texts = levelTexts(assessment.triage, kb);
   // The level's instruction is on the care card already; the plan may repeat it word for word.
   const patientPlan = assessment.plan.filter((p) => p.audience === "patient" && p.text !== texts.instruction);
-  const helpTopics = new Set(["safety_net", "urgent_action", "referral", "follow_up"]);
+  const helpTopics = new Set(show.help_topics);
   const plan = patientPlan.filter((p) => !helpTopics.has(p.topic));
   const help = patientPlan.filter((p) => helpTopics.has(p.topic));
   return [
@@ -233,7 +237,7 @@ export function patientResults({ assessment, reference, evidence, outline, onSha
       h(
         "div",
         { class: "probs" },
-        assessment.roots.filter((r) => r.probability >= 0.05).slice(0, 3).map((r) => wordBar(targetName(`${r.root}.${r.side}`, assessment), r, kb)),
+        assessment.roots.filter((r) => r.probability >= show.root_shown_at_least).slice(0, 3).map((r) => wordBar(targetName(`${r.root}.${r.side}`, assessment), r, kb)),
       ),
     ),
     whySection(assessment, reference, evidence),
@@ -275,11 +279,11 @@ function whySection(assessment, reference, evidence) {
   const top = assessment.roots[0];
   const rootTarget = top && `${top.root}.${top.side}`;
   const target =
-    assessment.mechanism.radicular >= 0.5 && targets.includes(rootTarget)
+    assessment.mechanism.radicular >= reference.kb.presentation.radicular_at_least && targets.includes(rootTarget)
       ? rootTarget
       : targets.find((x) => x === (assessment.conditions[0] && assessment.conditions[0].id)) || targets[0];
   const items = assessment.explanation
-    .filter((e) => e.target === target && Math.abs(e.weight) >= 0.2)
+    .filter((e) => e.target === target && Math.abs(e.weight) >= reference.kb.presentation.why_weight_at_least)
     .slice(0, 8);
   const row = (e) => {
     const def = reference.byId.get(e.finding);
@@ -407,7 +411,7 @@ export function clinicianResults({ assessment, reference, outline }) {
     triageCard(a.triage, { clinician: true, kb: reference.kb }),
     clinicianTable(
       [t("clin_red_flags"), t("col_level"), t("col_finding"), t("col_source")],
-      a.red_flags.map((f) => [f.clinician_text, t(`triage_level_${f.min_level}`), f.findings.join(", "), f.source]),
+      a.red_flags.map((f) => [f.clinician_text, levelTexts({ level: f.min_level }, reference.kb).label, f.findings.join(", "), f.source]),
       t("clin_red_flags"),
       { "data-table": "red-flags" },
     ),
@@ -437,7 +441,7 @@ export function clinicianResults({ assessment, reference, outline }) {
     ),
     clinicianTable(
       [t("col_target"), t("col_finding"), t("col_state"), t("col_weight"), t("col_source")],
-      a.explanation.filter((e) => Math.abs(e.weight) >= 0.1).map(explanationRow),
+      a.explanation.filter((e) => Math.abs(e.weight) >= reference.kb.presentation.clinician_weight_at_least).map(explanationRow),
       t("clin_explanation_title"),
       { "data-table": "explanation" },
     ),

@@ -31,10 +31,7 @@ pub fn what_to_do(kb: &Kb, level: TriageLevel, mode: Mode) -> String {
         Mode::Patient => &l.headline,
         Mode::Clinician => &l.clinician_headline,
     };
-    format!(
-        "{}: {headline}",
-        level.as_str().replace('_', "-").to_uppercase()
-    )
+    format!("{}: {headline}", l.label.to_uppercase())
 }
 
 fn percent(p: f64) -> String {

@@ -74,6 +74,8 @@ pub struct KbInfo<'a> {
     /// Words for probabilities, highest threshold first: a probability takes the first word
     /// whose `at_least` it reaches.
     likelihood_words: Vec<LikelihoodWord<'a>>,
+    /// What the pages show of an assessment and what they fold away.
+    presentation: Presentation<'a>,
     /// Every source cited.
     sources: Vec<Source<'a>>,
 }
@@ -83,6 +85,8 @@ pub struct KbInfo<'a> {
 pub struct Level<'a> {
     /// The contract's level (`urgent`).
     level: &'static str,
+    /// The level's name for people (`Urgent`).
+    label: &'a str,
     /// What to do, in a few words, for the person.
     headline: &'a str,
     /// Where to go and how fast, for the person.
@@ -92,6 +96,28 @@ pub struct Level<'a> {
     /// The same, for clinicians.
     clinician_instruction: &'a str,
     /// The guidance behind it.
+    source: &'a str,
+}
+
+/// What the pages show of an assessment and what they fold away (display choices: they change
+/// no triage, probability or plan).
+#[derive(Serialize, ToSchema)]
+pub struct Presentation<'a> {
+    /// A condition at least this probable is shown to the person.
+    condition_shown_at_least: f64,
+    /// A condition below the shown ones but at least this probable is listed under "more".
+    condition_listed_at_least: f64,
+    /// A root-side at least this probable is shown to the person.
+    root_shown_at_least: f64,
+    /// From this probability of radicular pain on, "why" explains the leading root.
+    radicular_at_least: f64,
+    /// A finding's weight (log odds) shown to the person under "why".
+    why_weight_at_least: f64,
+    /// A finding's weight (log odds) shown in the clinician's explanation table.
+    clinician_weight_at_least: f64,
+    /// Plan topics shown under "when to get help" rather than in the plan.
+    help_topics: &'a [String],
+    /// Why these choices.
     source: &'a str,
 }
 
@@ -200,6 +226,7 @@ pub fn kb_json(engine: &Engine) -> Vec<u8> {
             .iter()
             .map(|l| Level {
                 level: l.level.as_str(),
+                label: &l.label,
                 headline: &l.headline,
                 instruction: &l.instruction,
                 clinician_headline: &l.clinician_headline,
@@ -215,6 +242,19 @@ pub fn kb_json(engine: &Engine) -> Vec<u8> {
                 word: &w.word,
             })
             .collect(),
+        presentation: {
+            let p = &kb.presentation;
+            Presentation {
+                condition_shown_at_least: p.condition_shown_at_least,
+                condition_listed_at_least: p.condition_listed_at_least,
+                root_shown_at_least: p.root_shown_at_least,
+                radicular_at_least: p.radicular_at_least,
+                why_weight_at_least: p.why_weight_at_least,
+                clinician_weight_at_least: p.clinician_weight_at_least,
+                help_topics: &p.help_topics,
+                source: &p.source.text,
+            }
+        },
         sources: kb
             .sources
             .iter()
