@@ -123,9 +123,9 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("radiculo: {e:#}");
-            if e.downcast_ref::<InvalidInput>().is_some() {
-                ExitCode::from(1)
-            } else if e.downcast_ref::<BelowThreshold>().is_some() {
+            // 3 says "ran, but below the thresholds asked for"; anything else that failed,
+            // invalid input included, is 1 (clap exits 2 on a usage error itself).
+            if e.downcast_ref::<BelowThreshold>().is_some() {
                 ExitCode::from(3)
             } else {
                 ExitCode::from(1)
