@@ -1,25 +1,17 @@
-//! `radiculo eval`: score labelled cases.
-//!
-//! Each line is `{"case": …, "expect": {"triage": [...], "root": "L5.left"|null,
-//! "condition": …|null, "mechanism": …|null}, "source": …}`. A null (or missing) label is not
-//! scored. A published case also carries its `citation`, `url` and `quotes`: the source's words
-//! behind the age, every coded finding and every label, which are checked to be there. With
-//! `--check`, the run fails (exit 3) below the thresholds.
-//!
-//! Besides hits, the run reports under- and over-triage, and the log loss and Brier score of the
-//! condition and the root, for the engine and for a plain naive-Bayes model built from the same
-//! knowledge base (`crate::baseline`), side by side.
+//! `radiculo eval`: scores labelled cases with `radiculo_eval` and prints the tables of hits,
+//! misses and calibration beside the naive-Bayes baseline, or, with `--interview`, of the
+//! simulated interviews. This module parses the arguments, reads the file, judges the scores
+//! against the thresholds and prints; with `--check`, the run fails (exit 3) below them.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args;
-use radiculo_engine::{Case, Engine, Mode, Options, QuestionKind};
-use radiculo_kb::{Mechanism, TriageLevel};
-use serde::Deserialize;
+use radiculo_engine::{Engine, Mode};
+use radiculo_eval::{EvalError, LabelledCase, Score};
 
-use crate::{BelowThreshold, InvalidInput};
+use crate::{BelowThreshold, InvalidInput, report};
 
 #[derive(Debug, Args)]
 pub struct EvalArgs {
@@ -70,180 +62,27 @@ pub struct EvalArgs {
     per_case: bool,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Labelled {
-    case: serde_json::Value,
-    expect: Expect,
-    /// Why these labels, for people reading the file.
-    #[serde(default)]
-    #[allow(
-        dead_code,
-        reason = "documentation in the file; the run does not read it"
-    )]
-    source: Option<String>,
-    #[serde(default)]
-    #[allow(
-        dead_code,
-        reason = "documentation in the file; the run does not read it"
-    )]
-    tags: Vec<String>,
-    /// For a published case: where it was published.
-    #[serde(default)]
-    citation: Option<String>,
-    /// For a published case: the page it was read on.
-    #[serde(default)]
-    url: Option<String>,
-    /// For a published case: the source's words behind each coded item (`age`, each finding
-    /// id, `symptom_duration_days`, `pain_score`) and each label (`label.triage`,
-    /// `label.condition`, `label.root`).
-    #[serde(default)]
-    quotes: std::collections::BTreeMap<String, String>,
-}
-
-impl Labelled {
-    /// For a published case, the first coded item or label without a quote.
-    fn missing_quote(&self) -> Option<String> {
-        self.citation.as_ref()?;
-        let mut needed = vec!["age".to_string(), "label.triage".to_string()];
-        for field in ["symptom_duration_days", "pain_score"] {
-            if self.case.get(field).is_some_and(|v| !v.is_null()) {
-                needed.push(field.into());
-            }
-        }
-        if self.expect.condition.is_some() {
-            needed.push("label.condition".into());
-        }
-        if self.expect.root.is_some() {
-            needed.push("label.root".into());
-        }
-        let evidence = self.case.get("evidence").and_then(|e| e.as_array());
-        needed.extend(
-            evidence
-                .into_iter()
-                .flatten()
-                .filter_map(|item| item.get("id")?.as_str().map(String::from)),
-        );
-        if self.url.as_deref().is_none_or(|u| u.trim().is_empty()) {
-            return Some("url".into());
-        }
-        needed
-            .into_iter()
-            .find(|k| self.quotes.get(k).is_none_or(|q| q.trim().is_empty()))
-            .map(|k| format!("quotes.{k}"))
-    }
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Expect {
-    triage: Vec<String>,
-    #[serde(default)]
-    root: Option<String>,
-    #[serde(default)]
-    condition: Option<String>,
-    #[serde(default)]
-    mechanism: Option<String>,
-}
-
-#[derive(Default)]
-struct Score {
-    hits: usize,
-    total: usize,
-    misses: Vec<String>,
-}
-
-impl Score {
-    fn record(&mut self, hit: bool, miss: impl FnOnce() -> String) {
-        self.total += 1;
-        if hit {
-            self.hits += 1;
-        } else {
-            self.misses.push(miss());
-        }
-    }
-
-    fn rate(&self) -> f64 {
-        if self.total == 0 {
-            1.0
-        } else {
-            self.hits as f64 / self.total as f64
-        }
-    }
-}
-
-/// Reads the labelled cases: `(name, case, labels)`.
-fn read_cases(engine: &Engine, args: &EvalArgs) -> anyhow::Result<Vec<(String, Case, Labelled)>> {
+/// Reads the labelled cases of `args.file`.
+fn read_cases(engine: &Engine, args: &EvalArgs) -> anyhow::Result<Vec<LabelledCase>> {
     let text = std::fs::read_to_string(&args.file)
         .with_context(|| format!("reading {}", args.file.display()))?;
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let at = || format!("{}:{}", args.file.display(), i + 1);
-        let labelled: Labelled =
-            serde_json::from_str(line).map_err(|e| InvalidInput(format!("{}: {e}", at())))?;
-        let case = radiculo_contract::case_from_value(engine, &labelled.case).map_err(|e| {
-            InvalidInput(format!("{}: {}", at(), crate::report::contract_error(&e)))
-        })?;
-        if let Some(missing) = labelled.missing_quote() {
-            return Err(InvalidInput(format!(
-                "{}: a published case needs `{missing}`: the source's words for every coded item and label",
-                at()
-            ))
-            .into());
-        }
-        if labelled.expect.triage.is_empty() {
-            return Err(InvalidInput(format!("{}: expect.triage is empty", at())).into());
-        }
-        for l in &labelled.expect.triage {
-            if TriageLevel::parse(l).is_none() {
-                return Err(
-                    InvalidInput(format!("{}: expect.triage: unknown level `{l}`", at())).into(),
-                );
-            }
-        }
-        out.push((case.id.clone().unwrap_or_else(at), case, labelled));
-    }
-    Ok(out)
+    radiculo_eval::read_cases(engine, &text, &args.file.display().to_string()).map_err(error)
 }
 
-/// Log loss and Brier score, summed over cases.
-#[derive(Default)]
-struct Calibration {
-    log_loss: f64,
-    brier: f64,
-    n: usize,
-}
-
-impl Calibration {
-    /// Records one case: `p` the predicted probabilities over the outcomes, `truth` the index
-    /// of the labelled one (log loss of the label; Brier score over every outcome).
-    fn record(&mut self, p: &[f64], truth: usize) {
-        self.log_loss -= p[truth].clamp(1e-15, 1.0).ln();
-        self.brier += p
-            .iter()
-            .enumerate()
-            .map(|(i, q)| (q - f64::from(u8::from(i == truth))).powi(2))
-            .sum::<f64>();
-        self.n += 1;
-    }
-
-    fn mean(&self, x: f64) -> f64 {
-        if self.n == 0 { 0.0 } else { x / self.n as f64 }
+/// An evaluation error as the command reports it: a bad case or label is invalid input (its
+/// contract error worded as everywhere else in the command), a stalled simulation is not.
+fn error(e: EvalError) -> anyhow::Error {
+    match e {
+        EvalError::Case { at, error } => {
+            InvalidInput(format!("{at}: {}", report::contract_error(&error))).into()
+        }
+        EvalError::Invalid { .. } => InvalidInput(e.to_string()).into(),
+        EvalError::Simulation { .. } => e.into(),
     }
 }
 
-/// One measure's hits for the engine and the baseline.
-#[derive(Default)]
-struct Compared {
-    engine: Score,
-    baseline: Score,
-    engine_cal: Calibration,
-    baseline_cal: Calibration,
-}
-
+/// Runs `radiculo eval`: the scores of the labelled cases, or of their simulated interviews,
+/// as tables; with `--check`, an error below any threshold.
 pub fn run(engine: &Engine, args: &EvalArgs) -> anyhow::Result<()> {
     if args.interview {
         return interview(engine, args);
@@ -256,149 +95,25 @@ pub fn run(engine: &Engine, args: &EvalArgs) -> anyhow::Result<()> {
         ))
         .into());
     }
-    let kb = engine.kb();
-    let nb = crate::baseline::NaiveBayes::new(engine);
-    let n_sides = 2 * kb.model.reported_roots;
-    let mut triage = Score::default();
-    let mut under = Score::default();
-    let mut over = Score::default();
-    let mut emergencies = Score::default();
-    let mut root = Compared::default();
-    let mut condition = Compared::default();
-    let mut mechanism = Score::default();
-    let mut published = 0;
-    let mut per_case = String::new();
-    for (name, case, labelled) in &cases {
-        published += usize::from(labelled.citation.is_some());
-        let accepted: Vec<TriageLevel> = labelled
-            .expect
-            .triage
-            .iter()
-            .filter_map(|l| TriageLevel::parse(l))
-            .collect();
-        let a = engine.assess(
-            case,
-            Options {
-                next_question: false,
-            },
-        );
-        let level = a.triage.level;
-        let levels = || {
-            accepted
-                .iter()
-                .map(|l| l.as_str())
-                .collect::<Vec<_>>()
-                .join("|")
-        };
-        triage.record(accepted.contains(&level), || {
-            format!("{name}: triage {level}, expected {}", levels())
-        });
-        let lowest = accepted
-            .iter()
-            .min()
-            .copied()
-            .unwrap_or(TriageLevel::SelfCare);
-        let highest = accepted
-            .iter()
-            .max()
-            .copied()
-            .unwrap_or(TriageLevel::Emergency);
-        under.record(level >= lowest, || {
-            format!("{name}: UNDER-TRIAGED, {level} below {}", levels())
-        });
-        over.record(level <= highest, || {
-            format!("{name}: over-triaged, {level} above {}", levels())
-        });
-        // An emergency is a case whose every accepted level is emergency.
-        if lowest == TriageLevel::Emergency {
-            emergencies.record(level == TriageLevel::Emergency, || {
-                format!("{name}: MISSED EMERGENCY, got {level}")
-            });
-        }
-        if let Some(want) = &labelled.expect.root {
-            let truth = (0..n_sides)
-                .find(|&i| {
-                    format!("{}.{}", kb.model.roots[i / 2], ["left", "right"][i % 2]) == *want
-                })
-                .ok_or_else(|| InvalidInput(format!("{name}: unknown root label `{want}`")))?;
-            // The engine's P(root-side affected), by `2 * root + side`.
-            let mut p = vec![0.0; n_sides];
-            for r in &a.roots {
-                p[2 * r.root + r.side.index()] = r.probability;
-            }
-            let top = &a.roots[0];
-            let got = format!("{}.{}", kb.model.roots[top.root], top.side.as_str());
-            root.engine.record(&got == want, || {
-                format!(
-                    "{name}: top root {got} ({:.2}), expected {want} ({:.2})",
-                    top.probability, p[truth]
-                )
-            });
-            root.engine_cal.record(&p, truth);
-            let q = nb.roots(case);
-            let _ = writeln!(
-                per_case,
-                "{name:<52} root      {want:<28} {:>8.4} {:>8.4}",
-                p[truth], q[truth]
-            );
-            let nb_top = radiculo_engine::argmax(&q);
-            root.baseline.record(nb_top == truth, String::new);
-            root.baseline_cal.record(&q, truth);
-        }
-        if let Some(want) = &labelled.expect.condition {
-            let truth = kb
-                .model
-                .conditions
-                .iter()
-                .position(|c| &c.id == want)
-                .ok_or_else(|| InvalidInput(format!("{name}: unknown condition label `{want}`")))?;
-            let mut p = vec![0.0; kb.model.conditions.len()];
-            for c in &a.conditions {
-                let i = kb
-                    .model
-                    .conditions
-                    .iter()
-                    .position(|d| std::ptr::eq(d, c.def))
-                    .unwrap_or(0);
-                p[i] = c.probability;
-            }
-            let top = &a.conditions[0];
-            condition.engine.record(&top.def.id == want, || {
-                format!(
-                    "{name}: top condition {} ({:.2}), expected {want} ({:.2})",
-                    top.def.id, top.probability, p[truth]
-                )
-            });
-            condition.engine_cal.record(&p, truth);
-            let q = nb.conditions(case);
-            let _ = writeln!(
-                per_case,
-                "{name:<52} condition {want:<28} {:>8.4} {:>8.4}",
-                p[truth], q[truth]
-            );
-            condition
-                .baseline
-                .record(radiculo_engine::argmax(&q) == truth, String::new);
-            condition.baseline_cal.record(&q, truth);
-        }
-        if let Some(want) = &labelled.expect.mechanism {
-            let i = radiculo_engine::argmax(&a.mechanism);
-            let got = Mechanism::ALL[i].as_str();
-            mechanism.record(got == want, || {
-                format!(
-                    "{name}: top mechanism {got} ({:.2}), expected {want}",
-                    a.mechanism[i]
-                )
-            });
-        }
-    }
+    let scores = radiculo_eval::score(engine, &cases).map_err(error)?;
+    let radiculo_eval::Scores {
+        cases: n_cases,
+        published,
+        triage,
+        under_triage: under,
+        over_triage: over,
+        emergencies,
+        root,
+        condition,
+        mechanism,
+        label_probabilities,
+    } = &scores;
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "radiculo eval: {} cases ({published} published) from {} (knowledge base {})",
-        cases.len(),
+        "radiculo eval: {n_cases} cases ({published} published) from {} (knowledge base {})",
         args.file.display(),
-        kb.version
+        engine.kb().version
     );
     let _ = writeln!(
         out,
@@ -429,14 +144,14 @@ pub fn run(engine: &Engine, args: &EvalArgs) -> anyhow::Result<()> {
     row(
         &mut out,
         "triage in the accepted set",
-        &triage,
+        triage,
         None,
         gated(args.min_triage),
     );
     row(
         &mut out,
         "emergencies caught",
-        &emergencies,
+        emergencies,
         None,
         gated(args.min_emergencies),
     );
@@ -457,7 +172,7 @@ pub fn run(engine: &Engine, args: &EvalArgs) -> anyhow::Result<()> {
     row(
         &mut out,
         "top mechanism",
-        &mechanism,
+        mechanism,
         None,
         gated(args.min_mechanism),
     );
@@ -479,17 +194,17 @@ pub fn run(engine: &Engine, args: &EvalArgs) -> anyhow::Result<()> {
         "{:<34} {:>10} {:>10} {:>10} {:>10}",
         "calibration (mean per case)", "engine", "baseline", "", "cases"
     );
-    for (label, c) in [("condition", &condition), ("root", &root)] {
+    for (label, c) in [("condition", condition), ("root", root)] {
         for (what, e, b) in [
             (
                 "log loss",
-                c.engine_cal.mean(c.engine_cal.log_loss),
-                c.baseline_cal.mean(c.baseline_cal.log_loss),
+                c.engine_calibration.mean_log_loss(),
+                c.baseline_calibration.mean_log_loss(),
             ),
             (
                 "Brier score",
-                c.engine_cal.mean(c.engine_cal.brier),
-                c.baseline_cal.mean(c.baseline_cal.brier),
+                c.engine_calibration.mean_brier(),
+                c.baseline_calibration.mean_brier(),
             ),
         ] {
             let _ = writeln!(
@@ -499,7 +214,7 @@ pub fn run(engine: &Engine, args: &EvalArgs) -> anyhow::Result<()> {
                 e,
                 b,
                 "",
-                c.engine_cal.n
+                c.engine_calibration.n
             );
         }
     }
@@ -509,32 +224,40 @@ pub fn run(engine: &Engine, args: &EvalArgs) -> anyhow::Result<()> {
             "\n{:<52} {:<38} {:>8} {:>8}",
             "case", "label", "engine", "baseline"
         );
-        out.push_str(&per_case);
+        for p in label_probabilities {
+            let _ = writeln!(
+                out,
+                "{:<52} {:<9} {:<28} {:>8.4} {:>8.4}",
+                p.case,
+                p.kind.as_str(),
+                p.label,
+                p.engine,
+                p.baseline
+            );
+        }
     }
     if args.beat_baseline {
-        for (label, c) in [("condition", &condition), ("root", &root)] {
-            let accurate = c.engine.rate() >= c.baseline.rate();
-            let calibrated = c.engine_cal.log_loss < c.baseline_cal.log_loss;
-            if !(accurate && calibrated) {
+        for (label, c) in [("condition", condition), ("root", root)] {
+            if !c.engine_beats_baseline() {
                 failed = true;
                 let _ = writeln!(
                     out,
                     "BELOW the baseline on the {label}: accuracy {:.1}% vs {:.1}%, log loss {:.3} vs {:.3}",
                     c.engine.rate() * 100.0,
                     c.baseline.rate() * 100.0,
-                    c.engine_cal.mean(c.engine_cal.log_loss),
-                    c.baseline_cal.mean(c.baseline_cal.log_loss)
+                    c.engine_calibration.mean_log_loss(),
+                    c.baseline_calibration.mean_log_loss()
                 );
             }
         }
     }
     for (label, score) in [
-        ("triage in the accepted set", &triage),
-        ("under-triage", &under),
-        ("emergencies caught", &emergencies),
+        ("triage in the accepted set", triage),
+        ("under-triage", under),
+        ("emergencies caught", emergencies),
         ("top root", &root.engine),
         ("top condition", &condition.engine),
-        ("top mechanism", &mechanism),
+        ("top mechanism", mechanism),
     ] {
         if !score.misses.is_empty() {
             let _ = writeln!(out, "\nmisses, {label}:");
@@ -550,86 +273,11 @@ pub fn run(engine: &Engine, args: &EvalArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// What one simulated interview gave.
-struct Simulated {
-    questions: usize,
-    same_triage: bool,
-    same_condition: bool,
-    same_root: bool,
-    emergency: Option<bool>,
-}
-
-/// Runs the interview on a case whose full evidence is known: each question is answered from
-/// the evidence, and "not sure" where the case does not say.
-fn simulate(engine: &Engine, full: &Case) -> anyhow::Result<Simulated> {
-    let kb = engine.kb();
-    let mut case = Case {
-        evidence: Vec::new(),
-        unsure: radiculo_kb::FindingSet::EMPTY,
-        pain_score: None,
-        pain_score_asked: false,
-        ..full.clone()
-    };
-    let state = |f| {
-        full.evidence
-            .binary_search_by_key(&f, |(id, _)| *id)
-            .ok()
-            .map(|i| full.evidence[i].1)
-    };
-    let mut questions = 0;
-    loop {
-        let a = engine.assess(&case, Options::default());
-        let Some(q) = a.next_question else { break };
-        if let QuestionKind::Number(_) = q.kind {
-            anyhow::ensure!(
-                !case.pain_score_asked,
-                "the interview asked the pain score again"
-            );
-            case.pain_score = full.pain_score;
-            case.pain_score_asked = true;
-            questions += 1;
-            continue;
-        }
-        let items = q.findings();
-        anyhow::ensure!(
-            items.iter().any(|f| !case.asked(*f)),
-            "the interview asked `{}` again ({:?})",
-            q.id,
-            items
-                .iter()
-                .map(|f| (
-                    kb.vocab.def(*f).id.as_str(),
-                    case.asked(*f),
-                    case.unsure.contains(*f)
-                ))
-                .collect::<Vec<_>>()
-        );
-        for f in items {
-            case.answer(f, state(f));
-        }
-        questions += 1;
-        anyhow::ensure!(questions < 500, "the interview did not end");
-    }
-    let options = Options {
-        next_question: false,
-    };
-    let (a, b) = (engine.assess(full, options), engine.assess(&case, options));
-    let top_root = |x: &radiculo_engine::Assessment| (x.roots[0].root, x.roots[0].side);
-    // A leading root is compared only where one leads (p >= 0.5 with full evidence): below that
-    // the order of unlikely roots is noise.
-    let root_leads = a.roots[0].probability >= 0.5;
-    Ok(Simulated {
-        questions,
-        same_triage: a.triage.level == b.triage.level,
-        same_condition: std::ptr::eq(a.conditions[0].def, b.conditions[0].def),
-        same_root: !root_leads || top_root(&a) == top_root(&b),
-        emergency: (a.triage.level == TriageLevel::Emergency)
-            .then_some(b.triage.level == TriageLevel::Emergency),
-    })
-}
-
+/// `radiculo eval --interview`: a row per simulated interview, then the measures against
+/// their thresholds and the differences from the full evidence.
 fn interview(engine: &Engine, args: &EvalArgs) -> anyhow::Result<()> {
     let cases = read_cases(engine, args)?;
+    let scores = radiculo_eval::score_interviews(engine, &cases).map_err(error)?;
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -643,21 +291,17 @@ fn interview(engine: &Engine, args: &EvalArgs) -> anyhow::Result<()> {
         "{:<52} {:<9} {:>9}  triage  condition  root  emergency",
         "case", "mode", "questions"
     );
-    let mut triage = Score::default();
-    let mut condition = Score::default();
-    let mut root = Score::default();
-    let mut emergencies = Score::default();
-    let mut counts: [Vec<usize>; 2] = [Vec::new(), Vec::new()];
-    for (name, case, _) in &cases {
-        let s = simulate(engine, case).with_context(|| format!("simulating {name}"))?;
-        let mode = if case.mode == Mode::Patient { 0 } else { 1 };
-        counts[mode].push(s.questions);
+    for c in &scores.cases {
+        let s = &c.simulated;
         let mark = |b: bool| if b { "same" } else { "DIFF" };
         let _ = writeln!(
             out,
             "{:<52} {:<9} {:>9}  {:<6}  {:<9}  {:<4}  {}",
-            name,
-            ["patient", "clinician"][mode],
+            c.name,
+            match c.mode {
+                Mode::Patient => "patient",
+                Mode::Clinician => "clinician",
+            },
             s.questions,
             mark(s.same_triage),
             mark(s.same_condition),
@@ -668,29 +312,16 @@ fn interview(engine: &Engine, args: &EvalArgs) -> anyhow::Result<()> {
                 Some(false) => "MISSED",
             }
         );
-        triage.record(s.same_triage, || format!("{name}: triage differs"));
-        condition.record(s.same_condition, || {
-            format!("{name}: leading condition differs")
-        });
-        root.record(s.same_root, || format!("{name}: leading root differs"));
-        if let Some(reached) = s.emergency {
-            emergencies.record(reached, || format!("{name}: EMERGENCY NOT REACHED"));
-        }
     }
-    let median = |v: &mut Vec<usize>| -> f64 {
-        if v.is_empty() {
-            return 0.0;
-        }
-        v.sort_unstable();
-        let n = v.len();
-        if n % 2 == 1 {
-            v[n / 2] as f64
-        } else {
-            (v[n / 2 - 1] + v[n / 2]) as f64 / 2.0
-        }
-    };
-    let patient_median = median(&mut counts[0]);
-    let clinician_median = median(&mut counts[1]);
+    let radiculo_eval::InterviewScores {
+        same_triage: triage,
+        same_condition: condition,
+        same_root: root,
+        emergencies_reached: emergencies,
+        patient_median_questions: patient_median,
+        clinician_median_questions: clinician_median,
+        ..
+    } = &scores;
     let _ = writeln!(out);
     let _ = writeln!(
         out,
@@ -699,18 +330,10 @@ fn interview(engine: &Engine, args: &EvalArgs) -> anyhow::Result<()> {
     );
     let mut failed = false;
     for (label, score, min) in [
-        ("emergencies reached", &emergencies, 1.0),
-        (
-            "same triage as full evidence",
-            &triage,
-            args.min_same_triage,
-        ),
-        (
-            "same leading condition",
-            &condition,
-            args.min_same_condition,
-        ),
-        ("same leading root and side (p >= 0.5)", &root, 0.0),
+        ("emergencies reached", emergencies, 1.0),
+        ("same triage as full evidence", triage, args.min_same_triage),
+        ("same leading condition", condition, args.min_same_condition),
+        ("same leading root and side (p >= 0.5)", root, 0.0),
     ] {
         let ok = score.rate() >= min;
         failed |= !ok;
@@ -725,7 +348,7 @@ fn interview(engine: &Engine, args: &EvalArgs) -> anyhow::Result<()> {
             if ok { "" } else { "  BELOW" }
         );
     }
-    let ok = patient_median <= args.max_median_questions;
+    let ok = *patient_median <= args.max_median_questions;
     failed |= !ok;
     let _ = writeln!(
         out,
@@ -734,10 +357,10 @@ fn interview(engine: &Engine, args: &EvalArgs) -> anyhow::Result<()> {
         if ok { "" } else { "  ABOVE" }
     );
     for (label, score) in [
-        ("triage", &triage),
-        ("condition", &condition),
-        ("root", &root),
-        ("emergencies", &emergencies),
+        ("triage", triage),
+        ("condition", condition),
+        ("root", root),
+        ("emergencies", emergencies),
     ] {
         if !score.misses.is_empty() {
             let _ = writeln!(out, "\ndifferences, {label}:");

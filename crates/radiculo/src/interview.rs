@@ -1,10 +1,12 @@
 //! `radiculo interview`: asks the engine's next question, one at a time, until no answer could
 //! change the advice or an answer makes the triage an emergency, then prints the text report.
 //!
-//! The engine chooses every question; this module only asks it, reads the answer and records
-//! it in the [`Case`]. It reads whole lines with `BufRead` (no raw mode), so it works the same
-//! in a terminal and in a pipe. With `--answers FILE` the answers come from a contract case
-//! instead of a person, which makes a session reproducible.
+//! The engine chooses every question, and `radiculo_interview`'s [`Session`] keeps the case,
+//! applies each answer, undoes the last one and says when to stop. This module is the terminal
+//! over it: it draws the questions, reads and parses what is typed, and hands the answers to
+//! the session. It reads whole lines with `BufRead` (no raw mode), so it works the same in a
+//! terminal and in a pipe. With `--answers FILE` the answers come from a contract case instead
+//! of a person, which makes a session reproducible.
 //!
 //! Every text the interview itself prints is in [`UI`], so it can be translated in one place;
 //! the questions, the findings and the advice come from the knowledge base.
@@ -17,6 +19,9 @@ use clap::{Args, ValueEnum};
 use radiculo_contract::MAX_DURATION_DAYS;
 use radiculo_engine::{
     Assessment, Case, Engine, MAX_AGE, MIN_AGE, Mode, Options, Question, QuestionKind, Sex,
+};
+use radiculo_interview::{
+    Answer, BODY_MAP, BodyMapMarks, Next, Session, Step, body_map_steps, checklist_answers, given,
 };
 use radiculo_kb::{Audience, FindingId, FindingSet, NumberQuestionDef, Shape, Side, TriageLevel};
 
@@ -264,10 +269,6 @@ const UI: Ui = Ui {
     not_asked: "In the answers file but not asked in this interview: {ids}",
 };
 
-/// The group the knowledge base opens every interview with, asked in three steps.
-const BODY_MAP: &str = "body_map";
-/// The one body-map finding that is not a region: typed as `back` in the pain step.
-const LOW_BACK: &str = "pain.low_back";
 /// Texts are wrapped to this many columns (a plain 80-column terminal).
 const WIDTH: usize = 78;
 
@@ -368,27 +369,29 @@ fn interview<R: BufRead, W: Write>(
         pain_score: None,
         pain_score_asked: false,
     };
-    let mut session = Session {
-        engine,
+    let mut terminal = Terminal {
         io,
-        case,
+        session: Session::new(engine, case),
         file,
-        history: Vec::new(),
         explained_checklists: false,
     };
     let end = match stopped {
         Some(end) => end,
-        None => session.questions()?,
+        None => terminal.questions()?,
     };
-    let Session {
-        mut io, case, file, ..
-    } = session;
+    let Terminal {
+        mut io,
+        session,
+        file,
+        ..
+    } = terminal;
+    let case = session.into_case();
     io.say("")?;
     match end {
-        End::Finished => io.say(UI.finished)?,
+        End::Session(radiculo_interview::End::Finished) => io.say(UI.finished)?,
         End::Quit => io.say(UI.stopped)?,
         End::InputEnded => io.say(UI.input_ended)?,
-        End::Emergency => {}
+        End::Session(radiculo_interview::End::Emergency) => {}
     }
     if let Some(file) = &file {
         let ids: Vec<&str> = file
@@ -412,10 +415,9 @@ fn interview<R: BufRead, W: Write>(
 /// Why the questions stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum End {
-    /// No further question would change the advice.
-    Finished,
-    /// An answer made the triage an emergency.
-    Emergency,
+    /// The session ended them: no further question would change the advice, or an answer made
+    /// the triage an emergency.
+    Session(radiculo_interview::End),
     /// The person typed `q`.
     Quit,
     /// Standard input ended.
@@ -424,10 +426,8 @@ enum End {
 
 /// What the person did at a question.
 enum Reply {
-    /// Answered it: each finding asked, present, absent or not sure (`None`).
-    Answer(Vec<(FindingId, Option<bool>)>),
-    /// Answered the pain score, or skipped it (`None`).
-    Score(Option<u8>),
+    /// Answered it (skipping the pain score is an answer too).
+    Answer(Answer),
     /// Asked to undo the previous answer.
     Undo,
     /// Stopped (quit or end of input).
@@ -633,55 +633,46 @@ fn parse_days(text: &str) -> Option<u32> {
     (days <= MAX_DURATION_DAYS).then_some(days as u32)
 }
 
-/// The previous state of one finding, to undo an answer.
-#[derive(Debug, Clone, Copy)]
-struct Change {
-    finding: FindingId,
-    state: Option<bool>,
-    unsure: bool,
-}
-
-/// What one answer changed, to undo it.
-#[derive(Debug, Clone)]
-enum Step {
-    /// The previous state of every finding it set.
-    Findings(Vec<Change>),
-    /// The pain score before it was answered (it had not been asked).
-    PainScore,
-}
-
-/// The interview after the opening questions: the case so far and how to undo each answer.
-struct Session<'e, R, W> {
-    engine: &'e Engine,
+/// The interview after the opening questions, on the terminal: the session, and how its
+/// questions are shown and answered.
+struct Terminal<'e, R, W> {
     io: Io<R, W>,
-    case: Case,
+    session: Session<'e>,
     /// The answers file, when the answers come from one.
     file: Option<Case>,
-    /// For each answer, in order, what it changed.
-    history: Vec<Step>,
     /// Whether a checklist has been asked (later ones get shorter instructions).
     explained_checklists: bool,
 }
 
-impl<'e, R: BufRead, W: Write> Session<'e, R, W> {
+impl<'e, R: BufRead, W: Write> Terminal<'e, R, W> {
     /// Asks the engine's questions until it has none, the triage is an emergency, or the
     /// person stops.
     fn questions(&mut self) -> anyhow::Result<End> {
         let mut answered = false;
         loop {
-            let assessment = self.engine.assess(&self.case, Options::default());
-            if assessment.triage.level == TriageLevel::Emergency {
-                self.emergency(&assessment)?;
-                return Ok(End::Emergency);
+            let step = self.session.step();
+            if let Ok(Step {
+                assessment,
+                next: Next::End(radiculo_interview::End::Emergency),
+            }) = &step
+            {
+                self.emergency(assessment)?;
+                return Ok(End::Session(radiculo_interview::End::Emergency));
             }
             if answered {
                 self.progress()?;
             }
-            let Some(question) = self.next_question(assessment.next_question) else {
-                return Ok(End::Finished);
+            // An error is the engine asking again what is already answered; the interview ends
+            // here rather than ask the same question for ever.
+            let Ok(Step {
+                next: Next::Ask(question),
+                ..
+            }) = step
+            else {
+                return Ok(End::Session(radiculo_interview::End::Finished));
             };
             self.io.say("")?;
-            let n = (self.history.len() + 1).to_string();
+            let n = (self.session.answers() + 1).to_string();
             self.io.say(&fill(UI.question, &[("n", &n)]))?;
             let reply = match &question.kind {
                 QuestionKind::Finding(f) => self.ask_single(&question, *f)?,
@@ -693,18 +684,12 @@ impl<'e, R: BufRead, W: Write> Session<'e, R, W> {
             };
             answered = false;
             match reply {
-                Reply::Answer(answers) => {
-                    self.record(&answers);
-                    answered = true;
-                }
-                Reply::Score(score) => {
-                    self.case.pain_score = score;
-                    self.case.pain_score_asked = true;
-                    self.history.push(Step::PainScore);
+                Reply::Answer(answer) => {
+                    self.session.answer(answer);
                     answered = true;
                 }
                 Reply::Undo => {
-                    if self.undo() {
+                    if self.session.undo() {
                         self.io.say(UI.undone)?;
                     } else {
                         self.io.say(UI.nothing_to_undo)?;
@@ -715,34 +700,12 @@ impl<'e, R: BufRead, W: Write> Session<'e, R, W> {
         }
     }
 
-    /// The engine's next question, or `None` when it has none.
-    ///
-    /// The engine never asks about a finding already answered, "not sure" included. If it
-    /// ever did, the interview ends here rather than ask the same question for ever.
-    fn next_question(&self, question: Option<Question<'e>>) -> Option<Question<'e>> {
-        let q = question?;
-        let fresh = match &q.kind {
-            QuestionKind::Group(items) => items.iter().any(|f| !self.case.asked(*f)),
-            QuestionKind::Finding(f) => !self.case.asked(*f),
-            QuestionKind::Number(_) => !self.case.pain_score_asked,
-        };
-        fresh.then_some(q)
-    }
-
     fn kb(&self) -> &'e radiculo_kb::Kb {
-        self.engine.kb()
+        self.session.engine().kb()
     }
 
     fn mode(&self) -> Mode {
-        self.case.mode
-    }
-
-    /// The answers file's answer: present, absent, or not sure when the file does not say.
-    fn from_file(file: &Case, f: FindingId) -> Option<bool> {
-        file.evidence
-            .binary_search_by_key(&f, |(id, _)| *id)
-            .ok()
-            .map(|i| file.evidence[i].1)
+        self.session.case().mode
     }
 
     fn show_question(&mut self, q: &Question) -> std::io::Result<()> {
@@ -765,7 +728,7 @@ impl<'e, R: BufRead, W: Write> Session<'e, R, W> {
                 .pain_score
                 .map_or(UI.not_sure.to_string(), |s| s.to_string());
             self.io.answered(&prompt, &shown)?;
-            return Ok(Reply::Score(file.pain_score));
+            return Ok(Reply::Answer(Answer::PainScore(file.pain_score)));
         }
         loop {
             let line = match self.read_answer(&prompt)? {
@@ -775,12 +738,12 @@ impl<'e, R: BufRead, W: Write> Session<'e, R, W> {
             // Enter, ? or n leave it out (the interview will not ask again).
             let text = line.trim();
             if text.is_empty() || text == "?" || parse_yes_no(text) == Some(Some(false)) {
-                return Ok(Reply::Score(None));
+                return Ok(Reply::Answer(Answer::PainScore(None)));
             }
             match text.parse::<u8>() {
                 Ok(score) if (n.min..=n.max).contains(&score) => {
                     self.io.say(&fill(UI.noted_score, &[("score", text)]))?;
-                    return Ok(Reply::Score(Some(score)));
+                    return Ok(Reply::Answer(Answer::PainScore(Some(score))));
                 }
                 _ => self
                     .io
@@ -808,9 +771,9 @@ impl<'e, R: BufRead, W: Write> Session<'e, R, W> {
     fn ask_single(&mut self, q: &Question, f: FindingId) -> anyhow::Result<Reply> {
         self.show_question(q)?;
         if let Some(file) = &self.file {
-            let state = Self::from_file(file, f);
-            self.io.answered(UI.single_prompt, yes_no(state))?;
-            return Ok(Reply::Answer(vec![(f, state)]));
+            let answers = given(file, &[f]);
+            self.io.answered(UI.single_prompt, yes_no(answers[0].1))?;
+            return Ok(Reply::Answer(Answer::Findings(answers)));
         }
         loop {
             let line = match self.read_answer(UI.single_prompt)? {
@@ -818,7 +781,7 @@ impl<'e, R: BufRead, W: Write> Session<'e, R, W> {
                 Err(reply) => return Ok(reply),
             };
             match parse_yes_no(&line) {
-                Some(state) => return Ok(Reply::Answer(vec![(f, state)])),
+                Some(state) => return Ok(Reply::Answer(Answer::Findings(vec![(f, state)]))),
                 None => self.io.wrapped(UI.single_invalid, "  ")?,
             }
         }
@@ -844,13 +807,7 @@ impl<'e, R: BufRead, W: Write> Session<'e, R, W> {
         } else {
             UI.checklist_how.get(self.mode())
         };
-        let from_file: Option<Vec<_>> = self.file.as_ref().map(|file| {
-            items
-                .iter()
-                .map(|f| (*f, Self::from_file(file, *f)))
-                .collect()
-        });
-        if let Some(answers) = from_file {
+        if let Some(answers) = self.file.as_ref().map(|file| given(file, items)) {
             let typed: Vec<String> = answers
                 .iter()
                 .enumerate()
@@ -860,7 +817,7 @@ impl<'e, R: BufRead, W: Write> Session<'e, R, W> {
                 .collect();
             self.io.answered(UI.checklist_prompt, &typed.join(" "))?;
             self.noted_checklist(&answers)?;
-            return Ok(Reply::Answer(answers));
+            return Ok(Reply::Answer(Answer::Findings(answers)));
         }
         self.io.wrapped(how, "  ")?;
         self.explained_checklists = true;
@@ -871,22 +828,9 @@ impl<'e, R: BufRead, W: Write> Session<'e, R, W> {
             };
             match parse_checklist(&line, items.len()) {
                 Ok((chosen, unsure)) => {
-                    let answers: Vec<_> = items
-                        .iter()
-                        .enumerate()
-                        .map(|(i, f)| {
-                            let state = if chosen.contains(&i) {
-                                Some(true)
-                            } else if unsure {
-                                None
-                            } else {
-                                Some(false)
-                            };
-                            (*f, state)
-                        })
-                        .collect();
+                    let answers = checklist_answers(items, &chosen, unsure);
                     self.noted_checklist(&answers)?;
-                    return Ok(Reply::Answer(answers));
+                    return Ok(Reply::Answer(Answer::Findings(answers)));
                 }
                 Err(message) => self.io.wrapped(&message, "  ")?,
             }
@@ -926,23 +870,7 @@ impl<'e, R: BufRead, W: Write> Session<'e, R, W> {
                 Mode::Clinician => r.clinician.as_str(),
             })
             .collect();
-        // The steps: the group's items by symptom kind (pain, numbness, pins and needles).
-        let steps: Vec<(usize, Vec<FindingId>)> = radiculo_kb::vocab::SYMPTOM_KINDS
-            .iter()
-            .enumerate()
-            .map(|(k, kind)| {
-                let of_kind = items
-                    .iter()
-                    .copied()
-                    .filter(|f| match kb.vocab.def(*f).shape {
-                        Shape::Region { kind, .. } => usize::from(kind) == k,
-                        Shape::Single { .. } => kb.vocab.def(*f).id.split('.').next() == Some(kind),
-                    })
-                    .collect();
-                (k, of_kind)
-            })
-            .filter(|(_, of_kind): &(usize, Vec<FindingId>)| !of_kind.is_empty())
-            .collect();
+        let steps = body_map_steps(kb, items);
         self.show_question(q)?;
         self.io.say("")?;
         self.io.out.write_all(region_list(&regions).as_bytes())?;
@@ -953,9 +881,8 @@ impl<'e, R: BufRead, W: Write> Session<'e, R, W> {
         // The step whose instructions are on screen (not repeated after a mistyped answer).
         let mut shown = None;
         while answers.len() < steps.len() {
-            let (kind, step_items) = &steps[answers.len()];
-            let has_back = step_items.iter().any(|f| kb.vocab.def(*f).id == LOW_BACK);
-            let prompt = UI.body_map_prompts[*kind];
+            let step = &steps[answers.len()];
+            let prompt = UI.body_map_prompts[step.kind];
             if shown != Some(answers.len()) {
                 shown = Some(answers.len());
                 let step_of = fill(
@@ -965,29 +892,23 @@ impl<'e, R: BufRead, W: Write> Session<'e, R, W> {
                         ("total", &steps.len().to_string()),
                     ],
                 );
-                let mut header = format!("{step_of} {}", UI.body_map_steps[*kind].get(mode));
-                if has_back {
+                let mut header = format!("{step_of} {}", UI.body_map_steps[step.kind].get(mode));
+                if step.low_back {
                     header = format!("{header} {}", UI.body_map_back_hint.get(mode));
                 }
                 self.io.say("")?;
                 self.io.wrapped(&header, "")?;
             }
-            let from_file: Option<Vec<_>> = self.file.as_ref().map(|file| {
-                step_items
-                    .iter()
-                    .map(|f| (*f, Self::from_file(file, *f)))
-                    .collect()
-            });
-            if let Some(step) = from_file {
-                let typed = self.typed_body_map(&step);
+            if let Some(given) = self.file.as_ref().map(|file| given(file, &step.items)) {
+                let typed = self.typed_body_map(&given);
                 self.io.answered(prompt, &typed)?;
-                self.noted_body_map(&step)?;
-                answers.push(step);
+                self.noted_body_map(&given)?;
+                answers.push(given);
                 continue;
             }
             // Stopping part-way keeps the steps already answered: they are the answers so far.
             let Some(line) = self.io.read(prompt)? else {
-                self.record(&answers.concat());
+                self.session.answer(Answer::Findings(answers.concat()));
                 return Ok(Reply::Stop(End::InputEnded));
             };
             match command(&line, false) {
@@ -995,57 +916,29 @@ impl<'e, R: BufRead, W: Write> Session<'e, R, W> {
                 Some(Command::Undo) if !answers.is_empty() => {
                     answers.pop();
                 }
-                Some(Command::Undo) if self.history.is_empty() => {
+                Some(Command::Undo) if self.session.answers() == 0 => {
                     self.io.say(UI.nothing_to_undo)?;
                 }
                 Some(Command::Undo) => return Ok(Reply::Undo),
                 Some(Command::Quit) => {
-                    self.record(&answers.concat());
+                    self.session.answer(Answer::Findings(answers.concat()));
                     return Ok(Reply::Stop(End::Quit));
                 }
                 Some(Command::Help) => {
                     self.body_map_help()?;
                     shown = None;
                 }
-                None => match parse_body_map(&line, &regions, has_back) {
-                    Ok(entry) => {
-                        let step = self.body_map_answers(step_items, &entry);
-                        self.noted_body_map(&step)?;
-                        answers.push(step);
+                None => match parse_body_map(&line, &regions, step.low_back) {
+                    Ok(marks) => {
+                        let marked = step.answers(kb, &marks);
+                        self.noted_body_map(&marked)?;
+                        answers.push(marked);
                     }
                     Err(message) => self.io.wrapped(&message, "  ")?,
                 },
             }
         }
-        Ok(Reply::Answer(answers.concat()))
-    }
-
-    /// One body-map step's answers: marked places present, the rest absent (or not sure).
-    fn body_map_answers(
-        &self,
-        items: &[FindingId],
-        entry: &BodyMapEntry,
-    ) -> Vec<(FindingId, Option<bool>)> {
-        let kb = self.kb();
-        items
-            .iter()
-            .map(|f| {
-                let marked = match kb.vocab.def(*f).shape {
-                    Shape::Region { region, side, .. } => {
-                        entry.places.contains(&(usize::from(region), side))
-                    }
-                    Shape::Single { .. } => entry.low_back && kb.vocab.def(*f).id == LOW_BACK,
-                };
-                let state = if marked {
-                    Some(true)
-                } else if entry.unsure {
-                    None
-                } else {
-                    Some(false)
-                };
-                (*f, state)
-            })
-            .collect()
+        Ok(Reply::Answer(Answer::Findings(answers.concat())))
     }
 
     /// A body-map step's answers in the notation a person would type (`9L 10B back ?`).
@@ -1136,66 +1029,14 @@ impl<'e, R: BufRead, W: Write> Session<'e, R, W> {
         self.io.wrapped(UI.help, "")
     }
 
-    /// Records an answer, keeping what it changed so that `b` can restore it.
-    fn record(&mut self, answers: &[(FindingId, Option<bool>)]) {
-        let changes = answers
-            .iter()
-            .map(|&(finding, _)| Change {
-                finding,
-                state: self
-                    .case
-                    .evidence
-                    .binary_search_by_key(&finding, |(id, _)| *id)
-                    .ok()
-                    .map(|i| self.case.evidence[i].1),
-                unsure: self.case.unsure.contains(finding),
-            })
-            .collect();
-        for &(f, state) in answers {
-            self.case.answer(f, state);
-        }
-        self.history.push(Step::Findings(changes));
-    }
-
-    /// Undoes the last answer; false when there is none.
-    fn undo(&mut self) -> bool {
-        match self.history.pop() {
-            None => return false,
-            Some(Step::PainScore) => {
-                self.case.pain_score = None;
-                self.case.pain_score_asked = false;
-            }
-            Some(Step::Findings(changes)) => {
-                for c in changes.iter().rev() {
-                    self.case.set(c.finding, c.state);
-                    if c.unsure {
-                        self.case.unsure.insert(c.finding);
-                    } else {
-                        self.case.unsure.remove(c.finding);
-                    }
-                }
-            }
-        }
-        true
-    }
-
     fn progress(&mut self) -> std::io::Result<()> {
-        let checklists: Vec<_> = self
-            .kb()
-            .groups
-            .iter()
-            .filter(|g| g.mandatory && g.when.is_none())
-            .collect();
-        let done = checklists
-            .iter()
-            .filter(|g| g.items.iter().all(|f| self.case.asked(*f)))
-            .count();
+        let progress = self.session.progress();
         let text = fill(
             UI.progress,
             &[
-                ("n", &self.history.len().to_string()),
-                ("done", &done.to_string()),
-                ("total", &checklists.len().to_string()),
+                ("n", &progress.answers.to_string()),
+                ("done", &progress.checklists_done.to_string()),
+                ("total", &progress.checklists.to_string()),
             ],
         );
         self.io.say(&format!("  [{text}]"))
@@ -1300,24 +1141,13 @@ fn parse_checklist(line: &str, n: usize) -> Result<(Vec<usize>, bool), String> {
     Ok((chosen, unsure))
 }
 
-/// What one body-map step marked.
-#[derive(Debug, Default, PartialEq)]
-struct BodyMapEntry {
-    /// Marked places: region index and side.
-    places: Vec<(usize, Side)>,
-    /// The lower back (pain step only).
-    low_back: bool,
-    /// Unmarked places are "not sure" rather than absent.
-    unsure: bool,
-}
-
 /// Parses `9L 10B 3R back ?`: a region number with L, R or B (either order; `9 L` too).
-fn parse_body_map(line: &str, regions: &[&str], allow_back: bool) -> Result<BodyMapEntry, String> {
+fn parse_body_map(line: &str, regions: &[&str], allow_back: bool) -> Result<BodyMapMarks, String> {
     let lower = line
         .to_lowercase()
         .replace("lower back", "back")
         .replace("low back", "back");
-    let mut entry = BodyMapEntry::default();
+    let mut entry = BodyMapMarks::default();
     if matches!(lower.trim(), "n" | "no" | "none" | "nowhere") {
         return Ok(entry);
     }
@@ -1488,51 +1318,6 @@ fn wrap_hanging(text: &str, first: &str, indent: &str) -> String {
 mod tests {
     use super::*;
 
-    fn engine() -> Engine {
-        Engine::new(radiculo_kb::load(radiculo_kb::embedded()).expect("the embedded kb loads"))
-    }
-
-    fn session(engine: &Engine) -> Session<'_, std::io::Empty, Vec<u8>> {
-        Session {
-            engine,
-            io: Io {
-                input: None,
-                echo: false,
-                out: Vec::new(),
-            },
-            case: Case {
-                id: None,
-                age: 47,
-                sex: None,
-                duration_days: None,
-                mode: Mode::Patient,
-                evidence: Vec::new(),
-                unsure: FindingSet::EMPTY,
-                pain_score: None,
-                pain_score_asked: false,
-            },
-            file: None,
-            history: Vec::new(),
-            explained_checklists: false,
-        }
-    }
-
-    #[test]
-    fn undo_restores_every_finding_an_answer_changed() {
-        let engine = engine();
-        let id = |s: &str| engine.kb().vocab.get(s).expect(s);
-        let (calf, back, fever) = (id("pain.calf.left"), id("pain.low_back"), id("fever"));
-        let mut s = session(&engine);
-        s.record(&[(calf, Some(true)), (back, None)]);
-        let after_first = s.case.clone();
-        s.record(&[(calf, Some(false)), (back, Some(true)), (fever, None)]);
-        assert!(s.undo());
-        assert_eq!(s.case, after_first);
-        assert!(s.undo());
-        assert_eq!(s.case, session(&engine).case);
-        assert!(!s.undo());
-    }
-
     #[test]
     fn body_map_entries_parse() {
         let regions = vec!["r"; 16];
@@ -1550,7 +1335,7 @@ mod tests {
         assert!(entry.low_back && entry.unsure);
         assert_eq!(
             parse_body_map("", &regions, true),
-            Ok(BodyMapEntry::default())
+            Ok(BodyMapMarks::default())
         );
         assert!(
             parse_body_map("9", &regions, true)

@@ -3,7 +3,6 @@
 //! Exit codes: 0 success; 1 invalid input (the message names the field); 2 usage error;
 //! 3 an evaluation below its thresholds.
 
-mod baseline;
 mod batch;
 mod eval;
 mod interview;

@@ -1,4 +1,4 @@
-//! A plain naive-Bayes reference model, for `radiculo eval` to judge the engine against.
+//! A plain naive-Bayes reference model, for [`crate::score()`] to judge the engine against.
 //!
 //! It uses the same knowledge as the engine, and nothing else: the class priors for the age are
 //! the engine's, and each finding's probability in a class is the engine's probability of that
