@@ -72,17 +72,13 @@ pub(crate) fn parse(engine: &Engine, text: &str) -> Option<Case> {
         Some(_) => return None,
     };
     let items = fields.evidence.unwrap_or_default();
-    let mut case = Case {
-        id: fields.id.map(String::from),
-        age: age as u8,
-        sex,
-        duration_days,
-        mode,
-        evidence: Vec::with_capacity(items.len()),
-        unsure: FindingSet::EMPTY,
-        pain_score,
-        pain_score_asked,
-    };
+    let mut case = Case::new(age as u8);
+    case.id = fields.id.map(String::from);
+    case.sex = sex;
+    case.duration_days = duration_days;
+    case.mode = mode;
+    case.pain_score = pain_score;
+    case.pain_score_asked = pain_score_asked;
     let vocab = &engine.kb().vocab;
     let mut seen = FindingSet::EMPTY;
     let mut states = Vec::with_capacity(items.len());

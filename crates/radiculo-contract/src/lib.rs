@@ -177,17 +177,13 @@ pub fn case_from_value(engine: &Engine, value: &Value) -> Result<Case, ContractE
         },
         Some(_) => return Err(ContractError::invalid("mode", "must be a string")),
     };
-    let mut case = Case {
-        id,
-        age: age as u8,
-        sex,
-        duration_days,
-        mode,
-        evidence: Vec::new(),
-        unsure: radiculo_kb::FindingSet::EMPTY,
-        pain_score,
-        pain_score_asked,
-    };
+    let mut case = Case::new(age as u8);
+    case.id = id;
+    case.sex = sex;
+    case.duration_days = duration_days;
+    case.mode = mode;
+    case.pain_score = pain_score;
+    case.pain_score_asked = pain_score_asked;
     match obj.get("evidence") {
         None | Some(Value::Null) => {}
         Some(Value::Array(items)) => {

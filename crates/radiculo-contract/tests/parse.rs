@@ -47,7 +47,7 @@ fn state_of(case: &Case, id: &str) -> Option<bool> {
         .vocab
         .get(id)
         .unwrap_or_else(|| panic!("`{id}` is not in the vocabulary"));
-    case.evidence
+    case.evidence()
         .iter()
         .find(|(x, _)| *x == f)
         .map(|&(_, present)| present)
@@ -104,7 +104,7 @@ fn the_contract_example_parses() {
     assert_eq!(case.sex, Some(Sex::Female));
     assert_eq!(case.duration_days, Some(12));
     assert_eq!(case.mode, Mode::Patient, "the default mode is patient");
-    assert_eq!(case.evidence.len(), 7);
+    assert_eq!(case.evidence().len(), 7);
     for (id, expected) in [
         ("pain.lateral_leg.left", Some(true)),
         ("numbness.dorsum_foot.left", Some(true)),
@@ -129,7 +129,7 @@ fn optional_fields_are_read_and_may_be_left_out() {
     assert_eq!(case.sex, Some(Sex::Male));
     assert_eq!(case.mode, Mode::Clinician);
     assert_eq!(case.duration_days, Some(0));
-    assert!(case.evidence.is_empty());
+    assert!(case.evidence().is_empty());
 
     assert_eq!(
         accept(r#"{"age": 30, "sex": "other"}"#).sex,
@@ -145,7 +145,7 @@ fn optional_fields_are_read_and_may_be_left_out() {
     assert_eq!(bare.sex, None);
     assert_eq!(bare.duration_days, None);
     assert_eq!(bare.mode, Mode::Patient);
-    assert!(bare.evidence.is_empty());
+    assert!(bare.evidence().is_empty());
 }
 
 #[test]
@@ -158,7 +158,7 @@ fn every_contract_finding_id_is_accepted() {
         .filter_map(
             |(id, state)| match parse_case(engine(), &with_evidence(&[(id, state)])) {
                 Ok(case) if state_of(&case, id) == Some(state == "present") => None,
-                Ok(case) => Some(format!("{id} {state}: parsed as {:?}", case.evidence)),
+                Ok(case) => Some(format!("{id} {state}: parsed as {:?}", case.evidence())),
                 Err(e) => Some(format!("{id} {state}: {e}")),
             },
         )
@@ -184,7 +184,7 @@ fn all_states_of_the_whole_vocabulary_parse_in_one_case() {
         assert_eq!(state_of(&case, id), expected, "{id} {state}");
     }
     assert_eq!(
-        case.evidence.len(),
+        case.evidence().len(),
         126,
         "the 63 unknown ids are not evidence"
     );
@@ -343,13 +343,13 @@ fn the_same_id_twice_with_the_same_state_is_accepted() {
             ("slr.left", state),
         ]));
         assert_eq!(state_of(&case, "slr.left"), Some(state == "present"));
-        assert_eq!(case.evidence.len(), 2, "{:?}", case.evidence);
+        assert_eq!(case.evidence().len(), 2, "{:?}", case.evidence());
     }
     let case = accept(&with_evidence(&[
         ("fever", "unknown"),
         ("fever", "unknown"),
     ]));
-    assert!(case.evidence.is_empty());
+    assert!(case.evidence().is_empty());
 }
 
 #[test]
@@ -361,8 +361,8 @@ fn an_unknown_state_is_not_evidence() {
     assert_eq!(state_of(&case, "slr.left"), None);
     let slr = engine().kb().vocab.get("slr.left").unwrap();
     assert!(!case.knows(slr));
-    assert!(case.evidence.iter().all(|(f, _)| *f != slr));
-    assert_eq!(case.evidence.len(), 1);
+    assert!(case.evidence().iter().all(|(f, _)| *f != slr));
+    assert_eq!(case.evidence().len(), 1);
 }
 
 #[test]

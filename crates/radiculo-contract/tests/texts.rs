@@ -7,8 +7,8 @@
 use std::sync::OnceLock;
 
 use proptest::prelude::*;
-use radiculo_engine::{Case, Engine, Mode, Options};
-use radiculo_kb::{FindingId, FindingSet, TriageLevel};
+use radiculo_engine::{Case, Engine, Options};
+use radiculo_kb::{FindingId, TriageLevel};
 
 fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
@@ -99,7 +99,7 @@ fn arb_case() -> impl Strategy<Value = Case> {
         .prop_map(
             |(age, duration_days, pain_score, states, density, screen_clear)| {
                 let kb = engine().kb();
-                let evidence = states
+                let evidence: Vec<(FindingId, bool)> = states
                     .iter()
                     .enumerate()
                     .filter_map(|(i, s)| {
@@ -115,17 +115,14 @@ fn arb_case() -> impl Strategy<Value = Case> {
                         }
                     })
                     .collect();
-                Case {
-                    id: None,
-                    age,
-                    sex: None,
-                    duration_days,
-                    mode: Mode::Patient,
-                    evidence,
-                    unsure: FindingSet::EMPTY,
-                    pain_score,
-                    pain_score_asked: pain_score.is_some(),
+                let mut case = Case::new(age);
+                case.duration_days = duration_days;
+                for (f, present) in evidence {
+                    case.set(f, Some(present));
                 }
+                case.pain_score = pain_score;
+                case.pain_score_asked = pain_score.is_some();
+                case
             },
         )
 }
@@ -163,17 +160,8 @@ fn texts_name_only_the_triage_level_on_the_labelled_cases() {
 fn safety_net_items_agree_with_the_triage() {
     let kb = engine().kb();
     let f = |id: &str| kb.vocab.get(id).expect("a known id");
-    let mut base = Case {
-        id: None,
-        age: 45,
-        sex: None,
-        duration_days: Some(5),
-        mode: Mode::Patient,
-        evidence: Vec::new(),
-        unsure: FindingSet::EMPTY,
-        pain_score: None,
-        pain_score_asked: false,
-    };
+    let mut base = Case::new(45);
+    base.duration_days = Some(5);
     for id in ["pain.low_back", "pain.posterior_thigh.left"] {
         base.set(f(id), Some(true));
     }

@@ -17,17 +17,9 @@ fn engine() -> &'static Engine {
 }
 
 fn case(mode: Mode, answers: &[(&str, bool)]) -> Case {
-    let mut case = Case {
-        id: None,
-        age: 47,
-        sex: None,
-        duration_days: Some(12),
-        mode,
-        evidence: Vec::new(),
-        unsure: radiculo_kb::FindingSet::EMPTY,
-        pain_score: None,
-        pain_score_asked: false,
-    };
+    let mut case = Case::new(47);
+    case.duration_days = Some(12);
+    case.mode = mode;
     for (id, present) in answers {
         let f = engine()
             .kb()

@@ -62,11 +62,13 @@ pub struct Case {
     pub duration_days: Option<u32>,
     /// Which questions may be asked next.
     pub mode: Mode,
-    /// Known findings (present or absent), each at most once, in vocabulary order.
-    pub evidence: Vec<(FindingId, bool)>,
+    /// Known findings (present or absent), each at most once, in vocabulary order: kept so by
+    /// [`Case::answer`] and [`Case::set`], the only ways in (inference looks findings up by
+    /// binary search).
+    evidence: Vec<(FindingId, bool)>,
     /// Findings answered "not sure" (`unknown` given explicitly): the model ignores them, but
-    /// the interview does not ask them again.
-    pub unsure: FindingSet,
+    /// the interview does not ask them again. Never also in `evidence`.
+    unsure: FindingSet,
     /// The worst back or leg pain in the last 24 hours, 0 to 10, if given.
     pub pain_score: Option<u8>,
     /// Whether the pain score was asked (given, or left out on purpose with `null`): the
@@ -75,6 +77,46 @@ pub struct Case {
 }
 
 impl Case {
+    /// A case of a person of `age` (16 to 110, which the contract checks) about whom nothing
+    /// else is known yet: in patient mode, with no findings and no pain score.
+    pub fn new(age: u8) -> Case {
+        Case {
+            id: None,
+            age,
+            sex: None,
+            duration_days: None,
+            mode: Mode::Patient,
+            evidence: Vec::new(),
+            unsure: FindingSet::EMPTY,
+            pain_score: None,
+            pain_score_asked: false,
+        }
+    }
+
+    /// Known findings (present or absent), each once, in vocabulary order.
+    pub fn evidence(&self) -> &[(FindingId, bool)] {
+        &self.evidence
+    }
+
+    /// A finding's state: present, absent, or `None` when it is not known.
+    pub fn state(&self, f: FindingId) -> Option<bool> {
+        self.evidence
+            .binary_search_by_key(&f, |(id, _)| *id)
+            .ok()
+            .map(|i| self.evidence[i].1)
+    }
+
+    /// Whether a finding was answered "not sure".
+    pub fn is_unsure(&self, f: FindingId) -> bool {
+        self.unsure.contains(f)
+    }
+
+    /// Forgets a finding, as if it had never been asked.
+    pub fn forget(&mut self, f: FindingId) {
+        self.unsure.remove(f);
+        self.set(f, None);
+    }
+
     /// The present findings.
     pub fn present(&self) -> FindingSet {
         let mut set = FindingSet::EMPTY;
@@ -638,17 +680,10 @@ mod tests {
         let e = engine();
         let kb = e.kb();
         let f = |id: &str| kb.vocab.get(id).expect("a known id");
-        let mut case = Case {
-            id: None,
-            age: 67,
-            sex: Some(Sex::Male),
-            duration_days: Some(20),
-            mode: Mode::Clinician,
-            evidence: Vec::new(),
-            unsure: FindingSet::EMPTY,
-            pain_score: None,
-            pain_score_asked: false,
-        };
+        let mut case = Case::new(67);
+        case.sex = Some(Sex::Male);
+        case.duration_days = Some(20);
+        case.mode = Mode::Clinician;
         for (id, state) in [
             ("pain.low_back", true),
             ("pain.calf.left", true),
@@ -729,17 +764,12 @@ mod tests {
         };
         let mut levels = [0usize; 5];
         for _ in 0..3_000 {
-            let mut case = Case {
-                id: None,
-                age: 16 + (next() % 95) as u8,
-                sex: [None, Some(Sex::Female), Some(Sex::Male)][(next() % 3) as usize],
-                duration_days: (next() % 4 > 0).then(|| (next() % 800) as u32),
-                mode: Mode::Clinician,
-                evidence: Vec::new(),
-                unsure: FindingSet::EMPTY,
-                pain_score: (next() % 2 == 0).then(|| (next() % 11) as u8),
-                pain_score_asked: true,
-            };
+            let mut case = Case::new(16 + (next() % 95) as u8);
+            case.sex = [None, Some(Sex::Female), Some(Sex::Male)][(next() % 3) as usize];
+            case.duration_days = (next() % 4 > 0).then(|| (next() % 800) as u32);
+            case.mode = Mode::Clinician;
+            case.pain_score = (next() % 2 == 0).then(|| (next() % 11) as u8);
+            case.pain_score_asked = true;
             // A third of the cases answer the red-flag screen, so that self-care is reachable.
             if next() % 3 == 0 {
                 for f in kb.screen.findings.iter() {

@@ -4,7 +4,7 @@
 
 use radiculo_engine::tables::PRESENT;
 use radiculo_engine::{Case, Engine, Mode};
-use radiculo_kb::{FindingSet, Mechanism};
+use radiculo_kb::Mechanism;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -126,17 +126,8 @@ fn the_model_reproduces_published_accuracy() {
             c.finding
         );
         let p_f = tables.row(&tables.lik, u.offset + PRESENT * usize::from(digit));
-        let mut case = Case {
-            id: None,
-            age: c.population.age,
-            sex: None,
-            duration_days: None,
-            mode: Mode::Clinician,
-            evidence: Vec::new(),
-            unsure: FindingSet::EMPTY,
-            pain_score: None,
-            pain_score_asked: false,
-        };
+        let mut case = Case::new(c.population.age);
+        case.mode = Mode::Clinician;
         for id in &c.population.present {
             case.set(kb.vocab.get(id).expect("a known finding"), Some(true));
         }

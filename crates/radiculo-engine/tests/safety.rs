@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use radiculo_engine::{Case, Engine, Mode, Options, QuestionKind};
-use radiculo_kb::{FindingId, FindingSet, Side, TriageLevel, contract};
+use radiculo_kb::{FindingId, Side, TriageLevel, contract};
 
 /// Random cases per property.
 const CASES: u32 = 10_000;
@@ -56,7 +56,7 @@ fn arb_case() -> impl Strategy<Value = Case> {
             |(age, duration_days, pain_score, states, density, clinician, sex, flag_heavy)| {
                 let kb = engine().kb();
                 let flags = kb.red_flag_findings;
-                let evidence = states
+                let evidence: Vec<(FindingId, bool)> = states
                     .iter()
                     .enumerate()
                     .filter_map(|(i, s)| {
@@ -80,28 +80,25 @@ fn arb_case() -> impl Strategy<Value = Case> {
                         }
                     })
                     .collect();
-                Case {
-                    id: None,
-                    age,
-                    sex,
-                    duration_days,
-                    mode: if clinician {
-                        Mode::Clinician
-                    } else {
-                        Mode::Patient
-                    },
-                    evidence,
-                    unsure: FindingSet::EMPTY,
-                    pain_score,
-                    pain_score_asked: pain_score.is_some(),
+                let mut case = Case::new(age);
+                case.sex = sex;
+                case.duration_days = duration_days;
+                if clinician {
+                    case.mode = Mode::Clinician;
                 }
+                for (f, present) in evidence {
+                    case.set(f, Some(present));
+                }
+                case.pain_score = pain_score;
+                case.pain_score_asked = pain_score.is_some();
+                case
             },
         )
 }
 
 fn present_names(case: &Case) -> Vec<&'static str> {
     let kb = engine().kb();
-    case.evidence
+    case.evidence()
         .iter()
         .filter(|(_, p)| *p)
         .map(|(f, _)| kb.vocab.def(*f).id.as_str())

@@ -65,7 +65,7 @@ impl Partition {
         for (l, p) in log.iter_mut().zip(&prior) {
             *l = p.ln();
         }
-        for &(f, present) in &case.evidence {
+        for &(f, present) in case.evidence() {
             if let Some(p) = &self.present[f.index()] {
                 for (l, p) in log.iter_mut().zip(p) {
                     *l += if present { p.ln() } else { (1.0 - p).ln() };

@@ -4,7 +4,7 @@
 
 use radiculo_engine::{Assessment, Case, Engine, Mode, Options};
 use radiculo_interview::{Answer, InterviewError, Next, Session};
-use radiculo_kb::{FindingSet, TriageLevel};
+use radiculo_kb::TriageLevel;
 
 use crate::{EvalError, LabelledCase, Score};
 
@@ -29,13 +29,11 @@ pub struct Simulated {
 /// sex, duration, mode) to the end: each question is answered from the evidence, and "not
 /// sure" where the case does not say.
 pub fn simulate(engine: &Engine, full: &Case) -> Result<Simulated, InterviewError> {
-    let opening = Case {
-        evidence: Vec::new(),
-        unsure: FindingSet::EMPTY,
-        pain_score: None,
-        pain_score_asked: false,
-        ..full.clone()
-    };
+    let mut opening = Case::new(full.age);
+    opening.id.clone_from(&full.id);
+    opening.sex = full.sex;
+    opening.duration_days = full.duration_days;
+    opening.mode = full.mode;
     let mut session = Session::new(engine, opening);
     while let Next::Ask(question) = session.step()?.next {
         session.answer(Answer::from_case(full, &question));
@@ -147,17 +145,7 @@ mod tests {
     use super::*;
 
     fn case(engine: &Engine, present: &[&str]) -> Case {
-        let mut case = Case {
-            id: None,
-            age: 52,
-            sex: None,
-            duration_days: None,
-            mode: Mode::Patient,
-            evidence: Vec::new(),
-            unsure: FindingSet::EMPTY,
-            pain_score: None,
-            pain_score_asked: false,
-        };
+        let mut case = Case::new(52);
         for id in present {
             case.answer(engine.kb().vocab.get(id).expect(id), Some(true));
         }

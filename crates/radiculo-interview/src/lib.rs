@@ -67,7 +67,7 @@ impl Answer {
 /// Each of `findings` as `case` gives it: present, absent, or not sure (`None`) where the case
 /// does not say. An answers file answers a question, or one body-map step, this way.
 pub fn given(case: &Case, findings: &[FindingId]) -> Vec<(FindingId, Option<bool>)> {
-    findings.iter().map(|&f| (f, state(case, f))).collect()
+    findings.iter().map(|&f| (f, case.state(f))).collect()
 }
 
 /// A checklist's answer: the `chosen` items (indices into `items`) present, the others absent,
@@ -91,14 +91,6 @@ pub fn checklist_answers(
             (*f, state)
         })
         .collect()
-}
-
-/// A finding's state in a case: present, absent, or `None` when the case does not know it.
-fn state(case: &Case, f: FindingId) -> Option<bool> {
-    case.evidence
-        .binary_search_by_key(&f, |(id, _)| *id)
-        .ok()
-        .map(|i| case.evidence[i].1)
 }
 
 /// What comes after the answers so far.
@@ -263,8 +255,8 @@ impl<'e> Session<'e> {
                     .iter()
                     .map(|&(finding, _)| Previous {
                         finding,
-                        state: state(&self.case, finding),
-                        unsure: self.case.unsure.contains(finding),
+                        state: self.case.state(finding),
+                        unsure: self.case.is_unsure(finding),
                     })
                     .collect();
                 for (f, state) in answers {
@@ -296,11 +288,9 @@ impl<'e> Session<'e> {
             Some(Replaced::Findings(previous)) => {
                 // In reverse, so a finding set twice in one answer ends as it was before both.
                 for p in previous.iter().rev() {
-                    self.case.set(p.finding, p.state);
-                    if p.unsure {
-                        self.case.unsure.insert(p.finding);
-                    } else {
-                        self.case.unsure.remove(p.finding);
+                    match (p.state, p.unsure) {
+                        (None, false) => self.case.forget(p.finding),
+                        (state, _) => self.case.answer(p.finding, state),
                     }
                 }
             }
@@ -311,8 +301,6 @@ impl<'e> Session<'e> {
 
 #[cfg(test)]
 mod tests {
-    use radiculo_engine::Mode;
-    use radiculo_kb::FindingSet;
 
     use super::*;
 
@@ -321,17 +309,7 @@ mod tests {
     }
 
     fn opening() -> Case {
-        Case {
-            id: None,
-            age: 47,
-            sex: None,
-            duration_days: None,
-            mode: Mode::Patient,
-            evidence: Vec::new(),
-            unsure: FindingSet::EMPTY,
-            pain_score: None,
-            pain_score_asked: false,
-        }
+        Case::new(47)
     }
 
     fn id(engine: &Engine, s: &str) -> FindingId {
@@ -388,7 +366,7 @@ mod tests {
         // A case that says nothing answers every item "not sure", which still counts as asked.
         s.answer(Answer::from_case(&opening(), &first));
         assert!(!s.asks_something_new(&first));
-        assert!(s.case().unsure.contains(first.findings()[0]));
+        assert!(s.case().is_unsure(first.findings()[0]));
     }
 
     #[test]

@@ -23,7 +23,7 @@ use radiculo_engine::{
 use radiculo_interview::{
     Answer, BODY_MAP, BodyMapMarks, Next, Session, Step, body_map_steps, checklist_answers, given,
 };
-use radiculo_kb::{Audience, FindingId, FindingSet, NumberQuestionDef, Shape, Side, TriageLevel};
+use radiculo_kb::{Audience, FindingId, NumberQuestionDef, Shape, Side, TriageLevel};
 
 use crate::{InvalidInput, report};
 
@@ -358,17 +358,11 @@ fn interview<R: BufRead, W: Write>(
             }
         },
     };
-    let case = Case {
-        id: file.as_ref().and_then(|f| f.id.clone()),
-        age,
-        sex,
-        duration_days,
-        mode,
-        evidence: Vec::new(),
-        unsure: FindingSet::EMPTY,
-        pain_score: None,
-        pain_score_asked: false,
-    };
+    let mut case = Case::new(age);
+    case.id = file.as_ref().and_then(|f| f.id.clone());
+    case.sex = sex;
+    case.duration_days = duration_days;
+    case.mode = mode;
     let mut terminal = Terminal {
         io,
         session: Session::new(engine, case),
@@ -395,7 +389,7 @@ fn interview<R: BufRead, W: Write>(
     }
     if let Some(file) = &file {
         let ids: Vec<&str> = file
-            .evidence
+            .evidence()
             .iter()
             .filter(|(f, _)| !case.asked(*f))
             .map(|(f, _)| engine.kb().vocab.def(*f).id.as_str())
