@@ -15,7 +15,7 @@
 use radiculo_kb::{FindingId, FindingSet, GroupDef, NumberQuestionDef, TriageLevel};
 
 use crate::safety::{Facts, SameView, Triage};
-use crate::tables::{MULTI_ROOT, NO_ROOT, PRESENT, Tables};
+use crate::tables::{PRESENT, Tables};
 use crate::{Case, Engine, Mode, argmax};
 
 /// The id of the pain-score question (the case field it sets).
@@ -196,17 +196,11 @@ impl Summary {
     ) -> Summary {
         let mut conditions = vec![0.0; n_conditions];
         let mut mechanisms = [0.0; 3];
-        let single = 2 * n_roots;
-        let mut root_classes = vec![0.0; single + 2];
+        let mut root_classes = vec![0.0; 2 * n_roots + 2];
         for (h, w) in tables.hyps.iter().zip(weights) {
             conditions[h.condition] += w;
             mechanisms[h.mechanism.index()] += w;
-            let class = match h.root_class {
-                MULTI_ROOT => single,
-                NO_ROOT => single + 1,
-                c => usize::from(c),
-            };
-            root_classes[class] += w;
+            root_classes[h.root_class.index(n_roots)] += w;
         }
         let total: f64 = conditions.iter().sum();
         for x in conditions

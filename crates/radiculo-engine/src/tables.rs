@@ -29,15 +29,32 @@ pub struct Hypothesis {
     pub roots: u32,
     /// The prior before age adjustment (sums to 1 over hypotheses).
     pub base_prior: f64,
-    /// Which single reported root and side it compresses (`2 * root + side`), or
-    /// [`MULTI_ROOT`] for several, or [`NO_ROOT`] for none.
-    pub root_class: u8,
+    /// Which roots it compresses, as one class (the interview's information measure and the
+    /// baseline count root classes, not root sets).
+    pub root_class: RootClass,
 }
 
-/// [`Hypothesis::root_class`] of a hypothesis that compresses several roots.
-pub const MULTI_ROOT: u8 = 254;
-/// [`Hypothesis::root_class`] of a hypothesis that compresses no root.
-pub const NO_ROOT: u8 = 255;
+/// The roots a hypothesis compresses, as one class among `2 * reported roots + 2`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RootClass {
+    /// One reported root on one side, by its slot `2 * root + side`.
+    Single(usize),
+    /// Several roots, or a root that is not reported (a sacral root of cauda equina).
+    Several,
+    /// No root.
+    None,
+}
+
+impl RootClass {
+    /// The class's slot: the single root-sides first, then "several", then "none".
+    pub fn index(self, reported_roots: usize) -> usize {
+        match self {
+            RootClass::Single(slot) => slot,
+            RootClass::Several => 2 * reported_roots,
+            RootClass::None => 2 * reported_roots + 1,
+        }
+    }
+}
 
 impl Hypothesis {
     /// Whether the hypothesis compresses this root on this side.
@@ -217,11 +234,11 @@ fn hypotheses(model: &Model) -> Vec<Hypothesis> {
                     }
                 }
                 let root_class = match roots.count_ones() {
-                    0 => NO_ROOT,
+                    0 => RootClass::None,
                     1 if (roots.trailing_zeros() as usize) < 2 * model.reported_roots => {
-                        roots.trailing_zeros() as u8
+                        RootClass::Single(roots.trailing_zeros() as usize)
                     }
-                    _ => MULTI_ROOT,
+                    _ => RootClass::Several,
                 };
                 out.push(Hypothesis {
                     root_class,

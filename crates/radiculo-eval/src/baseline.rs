@@ -8,7 +8,7 @@
 //! roots to the signs), and sex and duration are not used. So if the engine cannot beat it, its
 //! structure is not earning its keep.
 
-use radiculo_engine::tables::{MULTI_ROOT, NO_ROOT, PRESENT, Tables};
+use radiculo_engine::tables::{PRESENT, Tables};
 use radiculo_engine::{Case, Engine};
 
 /// Naive Bayes over one partition of the hypotheses into classes.
@@ -100,27 +100,22 @@ impl<'e> NaiveBayes<'e> {
             tables.hyps.iter().map(|h| h.condition).collect(),
             model.conditions.len(),
         );
-        // The root classes: one per single reported root and side (`2 * root + side`), then
-        // "several roots", then "no root".
-        let n_root_sides = 2 * model.reported_roots;
+        // The root classes: one per single reported root and side, then "several roots",
+        // then "no root" (`RootClass::index`).
         let roots = Partition::new(
             tables,
             tables
                 .hyps
                 .iter()
-                .map(|h| match h.root_class {
-                    MULTI_ROOT => n_root_sides,
-                    NO_ROOT => n_root_sides + 1,
-                    c => usize::from(c),
-                })
+                .map(|h| h.root_class.index(model.reported_roots))
                 .collect(),
-            n_root_sides + 2,
+            2 * model.reported_roots + 2,
         );
         NaiveBayes {
             engine,
             conditions,
             roots,
-            n_root_sides,
+            n_root_sides: 2 * model.reported_roots,
         }
     }
 
