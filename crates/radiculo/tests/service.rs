@@ -21,7 +21,7 @@ use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, Mutex, OnceLock, mpsc};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -361,22 +361,29 @@ impl Key {
 }
 
 // ---------------------------------------------------------------------------------------------
-// A small HTTP/1.1 client: one request per connection (`Connection: close`).
+// HTTP through reqwest's blocking client, one connection per request (no idle connections
+// kept), so that a request after a kill or a restart never reuses a socket of the old process.
 // ---------------------------------------------------------------------------------------------
 
+/// A reply, read whole.
 #[derive(Debug)]
 struct Reply {
     status: u16,
-    headers: Vec<(String, String)>,
+    headers: reqwest::header::HeaderMap,
     body: Vec<u8>,
 }
 
 impl Reply {
+    fn read(response: reqwest::blocking::Response) -> reqwest::Result<Reply> {
+        Ok(Reply {
+            status: response.status().as_u16(),
+            headers: response.headers().clone(),
+            body: response.bytes()?.to_vec(),
+        })
+    }
+
     fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
     fn text(&self) -> String {
@@ -389,38 +396,31 @@ impl Reply {
     }
 }
 
-/// The request head, ending with the empty line.
-fn request_head(
+/// The tests' one client.
+fn client() -> &'static reqwest::blocking::Client {
+    static CLIENT: OnceLock<reqwest::blocking::Client> = OnceLock::new();
+    CLIENT.get_or_init(|| {
+        reqwest::blocking::Client::builder()
+            .pool_max_idle_per_host(0)
+            .timeout(IO_TIMEOUT)
+            .build()
+            .expect("an HTTP client")
+    })
+}
+
+/// A request to the server at `address`, with the key's secret as a bearer token.
+fn request(
+    address: SocketAddr,
     method: &str,
     path: &str,
     secret: Option<&str>,
-    body_len: Option<usize>,
-    extra: &[(&str, &str)],
-) -> String {
-    let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\
-         Accept: application/json\r\n"
-    );
-    if let Some(secret) = secret {
-        head.push_str(&format!("Authorization: Bearer {secret}\r\n"));
+) -> reqwest::blocking::RequestBuilder {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("an HTTP method");
+    let request = client().request(method, format!("http://{address}{path}"));
+    match secret {
+        Some(secret) => request.bearer_auth(secret),
+        None => request,
     }
-    if let Some(len) = body_len {
-        head.push_str(&format!(
-            "Content-Type: application/json\r\nContent-Length: {len}\r\n"
-        ));
-    }
-    for (name, value) in extra {
-        head.push_str(&format!("{name}: {value}\r\n"));
-    }
-    head.push_str("\r\n");
-    head
-}
-
-fn connect(address: SocketAddr) -> std::io::Result<TcpStream> {
-    let stream = TcpStream::connect_timeout(&address, IO_TIMEOUT)?;
-    stream.set_read_timeout(Some(IO_TIMEOUT))?;
-    stream.set_write_timeout(Some(IO_TIMEOUT))?;
-    Ok(stream)
 }
 
 /// One request; an error if the connection fails or the reply is cut short.
@@ -430,71 +430,43 @@ fn http(
     path: &str,
     secret: Option<&str>,
     body: Option<&str>,
-) -> std::io::Result<Reply> {
-    let mut stream = connect(address)?;
-    let mut request = request_head(method, path, secret, body.map(str::len), &[]).into_bytes();
-    request.extend_from_slice(body.unwrap_or_default().as_bytes());
-    stream.write_all(&request)?;
-    read_reply(&mut stream)
-}
-
-/// Reads a whole reply (the server closes the connection after it).
-fn read_reply(stream: &mut TcpStream) -> std::io::Result<Reply> {
-    let bad = |why: String| std::io::Error::new(std::io::ErrorKind::InvalidData, why);
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw)?;
-    let end = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .ok_or_else(|| bad(format!("no complete head in {} bytes", raw.len())))?;
-    let head = std::str::from_utf8(&raw[..end]).map_err(|e| bad(e.to_string()))?;
-    let mut lines = head.split("\r\n");
-    let status_line = lines.next().unwrap_or_default();
-    let status = status_line
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| bad(format!("bad status line `{status_line}`")))?;
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|line| line.split_once(':'))
-        .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
-        .collect();
-    let mut reply = Reply {
-        status,
-        headers,
-        body: raw[end + 4..].to_vec(),
-    };
-    if reply
-        .header("transfer-encoding")
-        .is_some_and(|v| v.eq_ignore_ascii_case("chunked"))
-    {
-        reply.body = dechunk(&reply.body).ok_or_else(|| bad("a cut chunked body".to_owned()))?;
-    } else if let Some(len) = reply.header("content-length") {
-        let len: usize = len
-            .parse()
-            .map_err(|_| bad(format!("content-length {len}")))?;
-        if reply.body.len() != len {
-            return Err(bad(format!(
-                "{} body bytes where content-length says {len}",
-                reply.body.len()
-            )));
-        }
+) -> reqwest::Result<Reply> {
+    let mut request = request(address, method, path, secret);
+    if let Some(body) = body {
+        request = request
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body.to_owned());
     }
-    Ok(reply)
+    Reply::read(request.send()?)
 }
 
-fn dechunk(mut data: &[u8]) -> Option<Vec<u8>> {
-    let mut body = Vec::new();
-    loop {
-        let line_end = data.windows(2).position(|w| w == b"\r\n")?;
-        let size_text = std::str::from_utf8(&data[..line_end]).ok()?;
-        let size = usize::from_str_radix(size_text.split(';').next()?.trim(), 16).ok()?;
-        data = &data[line_end + 2..];
-        if size == 0 {
-            return Some(body);
+/// A request body given in parts, each after the first only once `resume` says so.
+struct PausedBody {
+    parts: std::collections::VecDeque<Vec<u8>>,
+    resume: mpsc::Receiver<()>,
+    /// A part has been given whole: the next read waits for `resume`.
+    paused: bool,
+}
+
+impl Read for PausedBody {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.paused {
+            self.resume
+                .recv()
+                .map_err(|_| std::io::Error::other("the test stopped waiting"))?;
+            self.paused = false;
         }
-        body.extend_from_slice(data.get(..size)?);
-        data = data.get(size + 2..)?;
+        let Some(part) = self.parts.front_mut() else {
+            return Ok(0);
+        };
+        let n = buf.len().min(part.len());
+        buf[..n].copy_from_slice(&part[..n]);
+        part.drain(..n);
+        if part.is_empty() {
+            self.parts.pop_front();
+            self.paused = !self.parts.is_empty();
+        }
+        Ok(n)
     }
 }
 
@@ -877,25 +849,30 @@ fn sigterm_finishes_the_request_in_flight_and_exits_cleanly() {
     let request_id = unique("in-flight");
     let body = case("graceful", 20);
     let (first_half, second_half) = body.split_at(body.len() / 2);
-    let mut stream = connect(server.address).expect("a connection");
-    let head = request_head(
-        "POST",
-        "/v1/assessments",
-        Some(&key.secret),
-        Some(body.len()),
-        &[("x-request-id", &request_id)],
-    );
-    stream.write_all(head.as_bytes()).expect("the head is sent");
-    stream
-        .write_all(first_half.as_bytes())
-        .expect("half the body is sent");
+    // The body is sent in two halves: the second only once the test says so, which keeps the
+    // request in flight across the SIGTERM.
+    let (send_rest, rest_wanted) = mpsc::channel::<()>();
+    let halves = PausedBody {
+        parts: [first_half, second_half]
+            .map(|half| half.as_bytes().to_vec())
+            .into(),
+        resume: rest_wanted,
+        paused: false,
+    };
+    let in_flight = {
+        let request = request(server.address, "POST", "/v1/assessments", Some(&key.secret))
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header("x-request-id", &request_id)
+            .body(reqwest::blocking::Body::sized(halves, body.len() as u64));
+        thread::spawn(move || request.send().and_then(Reply::read))
+    };
     server.wait_for_log(&format!("request_id=\"{request_id}\""));
 
     server.sigterm();
     server.wait_for_log("SIGTERM received");
     // No new connections...
     let deadline = Instant::now() + PATIENCE;
-    while connect(server.address).is_ok() {
+    while TcpStream::connect_timeout(&server.address, IO_TIMEOUT).is_ok() {
         assert!(
             Instant::now() < deadline,
             "the server still accepts connections after SIGTERM"
@@ -906,11 +883,18 @@ fn sigterm_finishes_the_request_in_flight_and_exits_cleanly() {
         server.try_wait().is_none(),
         "the server exited with a request in flight"
     );
+    assert!(
+        !in_flight.is_finished(),
+        "the request was answered before its whole body was sent"
+    );
     // ... but the request in flight is finished.
-    stream
-        .write_all(second_half.as_bytes())
-        .expect("the rest of the body is sent");
-    let reply = read_reply(&mut stream).expect("the request in flight is answered");
+    send_rest
+        .send(())
+        .expect("the body waits for its second half");
+    let reply = in_flight
+        .join()
+        .expect("the request thread")
+        .expect("the request in flight is answered");
     assert_eq!(reply.status, 201, "{}", reply.text());
     stored.push((record_id(&reply), reply.body));
 
