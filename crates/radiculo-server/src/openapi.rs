@@ -226,6 +226,18 @@ pub enum CaseRejected {
     TooManyRequests(#[ref_response] TooManyRequests),
 }
 
+/// What an operation on one stored record answers when it cannot.
+#[derive(IntoResponses)]
+#[allow(dead_code, reason = "responses for the document, never constructed")]
+pub enum RecordRejected {
+    #[response(status = 401)]
+    Unauthorized(#[ref_response] Unauthorized),
+    #[response(status = 404)]
+    NotFound(#[ref_response] NotFound),
+    #[response(status = 429)]
+    TooManyRequests(#[ref_response] TooManyRequests),
+}
+
 /// The body is not valid JSON, or a query parameter is invalid.
 #[derive(ToResponse)]
 #[response(content_type = "application/problem+json")]

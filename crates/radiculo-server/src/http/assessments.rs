@@ -5,7 +5,8 @@
 //! "forbidden", so ids reveal nothing.
 
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use radiculo_contract::{AssessmentJson, Form};
@@ -178,19 +179,14 @@ async fn create(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The stored record", body = Record),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 429, response = crate::openapi::TooManyRequests),
+        crate::openapi::RecordRejected,
     )
 )]
 async fn read(
     caller: Tenant,
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    RecordId(id): RecordId,
 ) -> Result<Response, Error> {
-    if !plausible_record_id(&id) {
-        return Err(Error::NotFound);
-    }
     let stored = state
         .store
         .get_assessment(&caller.tenant, &id)
@@ -271,19 +267,14 @@ async fn list(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Erased"),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 429, response = crate::openapi::TooManyRequests),
+        crate::openapi::RecordRejected,
     )
 )]
 async fn erase(
     caller: Tenant,
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    RecordId(id): RecordId,
 ) -> Result<Response, Error> {
-    if !plausible_record_id(&id) {
-        return Err(Error::NotFound);
-    }
     if state.store.delete_assessment(&caller.tenant, &id).await? {
         state.metrics.record_deleted();
         Ok(StatusCode::NO_CONTENT.into_response())
@@ -295,6 +286,25 @@ async fn erase(
 /// Whether `id` could be a record id (the store's are UUIDs). Anything else cannot exist, so
 /// it is not found without asking the database, which may reject some text outright (a NUL
 /// byte is an error on PostgreSQL, not a miss).
+/// The record id of the path, once it is [plausible](plausible_record_id): an id that cannot be
+/// a record's is 404 at once, without asking the store.
+struct RecordId(String);
+
+impl<S: Send + Sync> FromRequestParts<S> for RecordId {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<RecordId, Response> {
+        let Path(id) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        if plausible_record_id(&id) {
+            Ok(RecordId(id))
+        } else {
+            Err(Error::NotFound.into_response())
+        }
+    }
+}
+
 fn plausible_record_id(id: &str) -> bool {
     (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
