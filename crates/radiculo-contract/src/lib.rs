@@ -6,7 +6,7 @@
 //! out-of-range number is an error. This crate does no IO; callers hand it bytes or values.
 #![deny(missing_docs)]
 
-mod fast;
+mod input;
 mod output;
 mod write;
 
@@ -14,6 +14,7 @@ use radiculo_engine::{Case, Engine, Mode, Sex};
 use radiculo_kb::{Vocabulary, contract, vocab::SYMPTOM_KINDS};
 use serde_json::{Map, Value};
 
+pub use input::{CaseJson, EvidenceJson, ModeJson, SexJson, StateJson};
 pub use output::{AssessmentJson, to_json};
 pub use write::{Form, JsonWriter, write_json};
 
@@ -71,7 +72,7 @@ impl ContractError {
 
 /// Parses a case from JSON text.
 pub fn parse_case(engine: &Engine, text: &str) -> Result<Case, ContractError> {
-    if let Some(case) = fast::parse(engine, text) {
+    if let Some(case) = input::parse(engine, text) {
         return Ok(case);
     }
     let value: Value =

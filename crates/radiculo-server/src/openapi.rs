@@ -10,7 +10,7 @@ use utoipa::openapi::path::Operation;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{OpenApi, Ref, RefOr};
-use utoipa::{IntoResponses, Modify, ToResponse, ToSchema};
+use utoipa::{IntoResponses, Modify, ToResponse};
 
 use crate::error::Problem;
 
@@ -121,91 +121,6 @@ fn enumerate_finding_ids(api: &mut OpenApi, engine: &Engine) {
             .enum_values(Some(ids))
             .into(),
     );
-}
-
-/// A case (contract v1.1). Documentation only: the contract crate parses and validates.
-#[derive(serde::Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({
-    "id": "case-17",
-    "age": 47,
-    "sex": "female",
-    "symptom_duration_days": 12,
-    "evidence": [
-        {"id": "pain.lateral_leg.left", "state": "present"},
-        {"id": "weakness.great_toe_extension.left", "state": "present"},
-        {"id": "urinary_retention", "state": "absent"}
-    ]
-}))]
-#[allow(dead_code, reason = "a schema for the document, never constructed")]
-pub struct Case {
-    /// The caller's own reference for the case, echoed back.
-    id: Option<String>,
-    /// Age in years.
-    #[schema(minimum = 16, maximum = 110)]
-    age: u8,
-    /// Sex.
-    sex: Option<Sex>,
-    /// How long the current episode has lasted, in days.
-    #[schema(maximum = 40200)]
-    symptom_duration_days: Option<u32>,
-    /// The worst back or leg pain in the last 24 hours, 0 to 10 (contract v1.1); `null` says it
-    /// was asked and not given, so an interview does not ask it again.
-    #[schema(maximum = 10)]
-    pain_score: Option<u8>,
-    /// What is known; a finding not listed is unknown. An id may appear twice only with the
-    /// same state.
-    evidence: Option<Vec<Evidence>>,
-    /// Which questions `next_question` may ask (examination findings only for clinicians).
-    mode: Option<Mode>,
-}
-
-/// One finding's state.
-#[derive(serde::Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[allow(dead_code, reason = "a schema for the document, never constructed")]
-pub struct Evidence {
-    /// A finding id from the vocabulary.
-    id: String,
-    /// Whether it is present, absent or unknown.
-    state: State,
-}
-
-/// Sex, as the contract gives it.
-#[derive(serde::Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-#[allow(dead_code, reason = "a schema for the document, never constructed")]
-pub enum Sex {
-    /// Female.
-    Female,
-    /// Male.
-    Male,
-    /// Other.
-    Other,
-}
-
-/// A finding's state.
-#[derive(serde::Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-#[allow(dead_code, reason = "a schema for the document, never constructed")]
-pub enum State {
-    /// The finding is there.
-    Present,
-    /// The finding is not there.
-    Absent,
-    /// Not known (the same as leaving it out, except that an interview will not ask again).
-    Unknown,
-}
-
-/// Who answers: which questions may be asked next.
-#[derive(serde::Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-#[allow(dead_code, reason = "a schema for the document, never constructed")]
-pub enum Mode {
-    /// The person in pain (the default): no examination findings are asked.
-    Patient,
-    /// A clinician who can examine.
-    Clinician,
 }
 
 /// What an operation that takes a case answers when it does not accept it.

@@ -28,7 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     path = "/v1/assess",
     tag = "assess",
     operation_id = "assess",
-    request_body(content = crate::openapi::Case, content_type = "application/json"),
+    request_body(content = radiculo_contract::CaseJson, content_type = "application/json"),
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The assessment", body = AssessmentJson),
@@ -55,7 +55,7 @@ async fn assess(
     path = "/v1/interview",
     tag = "assess",
     operation_id = "interview",
-    request_body(content = crate::openapi::Case, content_type = "application/json"),
+    request_body(content = radiculo_contract::CaseJson, content_type = "application/json"),
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The assessment so far, with the next question or `null`", body = AssessmentJson),

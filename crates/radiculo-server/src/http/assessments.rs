@@ -44,7 +44,7 @@ pub struct Record<'a> {
     /// The knowledge-base version that made the assessment.
     kb_version: &'a str,
     /// The case as it was stored (validated, compact JSON).
-    #[schema(value_type = crate::openapi::Case)]
+    #[schema(value_type = radiculo_contract::CaseJson)]
     case: &'a RawValue,
     /// The assessment as it was stored.
     #[schema(value_type = AssessmentJson)]
@@ -120,7 +120,7 @@ pub struct ListParams {
     path = "/v1/assessments",
     tag = "assessments",
     operation_id = "create_assessment",
-    request_body(content = crate::openapi::Case, content_type = "application/json"),
+    request_body(content = radiculo_contract::CaseJson, content_type = "application/json"),
     security(("bearer" = [])),
     responses(
         (status = 201, description = "The stored record", body = Record,
