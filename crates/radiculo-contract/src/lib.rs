@@ -8,25 +8,13 @@
 
 mod input;
 mod output;
-mod write;
 
 use radiculo_engine::{Case, Engine, Mode, Sex};
 use radiculo_kb::{Vocabulary, contract, vocab::SYMPTOM_KINDS};
 use serde_json::{Map, Value};
 
 pub use input::{CaseJson, EvidenceJson, ModeJson, SexJson, StateJson};
-pub use output::{AssessmentJson, to_json};
-pub use write::{Form, JsonWriter, write_json};
-
-/// The contract's name of an explanation target: `L5.left`, a condition id, or a mechanism.
-pub(crate) fn target_name(kb: &radiculo_kb::Kb, t: &radiculo_engine::ExplanationTarget) -> String {
-    use radiculo_engine::ExplanationTarget;
-    match t {
-        ExplanationTarget::Root(r, side) => format!("{}.{}", kb.model.roots[*r], side.as_str()),
-        ExplanationTarget::Condition(c) => kb.model.conditions[*c].id.clone(),
-        ExplanationTarget::Mechanism(m) => m.as_str().to_string(),
-    }
-}
+pub use output::{AssessmentJson, Form, JsonWriter};
 
 /// The longest episode the contract accepts, in days (about 110 years).
 pub const MAX_DURATION_DAYS: u64 = 40_200;

@@ -1,10 +1,262 @@
-//! The assessment as contract JSON. Fields beyond the contract are additions, never changes.
+//! The assessment as contract JSON: one typed model ([`AssessmentJson`]) from which every
+//! rendering derives. The full form is the model as serde writes it; the compact form is a
+//! view of the same model ([`Form::Compact`]); the HTTP service stores and serves the full
+//! form, and later renderings (FHIR, CDS cards) read the model too. Fields beyond the contract
+//! are additions, never changes.
+//!
+//! Why pre-serialised fragments: a full assessment is about 31 KB, almost all of it
+//! knowledge-base sentences. Escaping them for every case cost more than the assessment
+//! itself, so [`JsonWriter`] serialises every knowledge-base text once, when it is built, as a
+//! [`RawValue`], and the model borrows those: per case, serde copies them and writes only the
+//! numbers, levels and the caller's id.
 
-use radiculo_engine::{Assessment, Case, Engine, QuestionKind};
-use radiculo_kb::{FindingId, Mechanism, TriageLevel};
+use std::borrow::Borrow;
+
+use radiculo_engine::{
+    Assessment, Case, Engine, ExplanationTarget, QuestionKind, ReasonRef, TriageReason,
+};
+use radiculo_kb::{FindingId, Kb, Mechanism, Side};
 use serde::Serialize;
+use serde::ser::{SerializeStruct, Serializer};
+use serde_json::value::RawValue;
 
-/// The assessment, shaped for JSON. Borrowed from the engine's knowledge base.
+/// Which rendering of the assessment to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    /// The full contract assessment with every sentence ([`AssessmentJson`]).
+    Full,
+    /// Every number, id, code and level of the full form, without its sentences. For bulk
+    /// runs (`radiculo batch --compact`); every text is one lookup away by its id (`radiculo
+    /// findings`, the knowledge base). `mechanism` is `[radicular, referred, other]`; `roots`
+    /// are `[root, side, probability]`; `conditions` `[id, probability, icd10]`;
+    /// `explanation` `[finding, target, weight]`, in the order the weights add up;
+    /// `triage.reasons` `[rule, level, findings]`; `plan` the advice ids; `next_question` the
+    /// question's id, left out when there is none.
+    Compact,
+}
+
+/// Renders assessments of one engine, with every knowledge-base text already serialised.
+///
+/// `E` is how the writer holds its engine: `&Engine` for a run that borrows it, `Arc<Engine>`
+/// for state shared across a server's requests. Building one costs about as much as writing a
+/// few assessments.
+#[derive(Debug)]
+pub struct JsonWriter<E> {
+    engine: E,
+    texts: Texts,
+}
+
+impl<E: Borrow<Engine>> JsonWriter<E> {
+    /// Serialises every knowledge-base text of `engine` once.
+    pub fn new(engine: E) -> JsonWriter<E> {
+        let texts = Texts::new(engine.borrow().kb(), engine.borrow());
+        JsonWriter { engine, texts }
+    }
+
+    /// The engine whose texts this writer holds.
+    pub fn engine(&self) -> &Engine {
+        self.engine.borrow()
+    }
+
+    /// The assessment of `case` as the contract's typed model.
+    pub fn model<'a>(&'a self, case: &'a Case, a: &'a Assessment<'_>) -> AssessmentJson<'a> {
+        model(self.engine.borrow().kb(), &self.texts, case, a)
+    }
+
+    /// Appends the assessment of `case`, in `form`, as one line-free JSON object to `out`.
+    pub fn write(&self, case: &Case, a: &Assessment<'_>, form: Form, out: &mut Vec<u8>) {
+        let model = self.model(case, a);
+        let written = match form {
+            Form::Full => serde_json::to_writer(&mut *out, &model),
+            Form::Compact => serde_json::to_writer(&mut *out, &Compact(&model)),
+        };
+        written.expect("an assessment always serializes into a Vec");
+    }
+}
+
+/// A JSON value written once.
+type Raw = Box<RawValue>;
+
+fn raw(value: impl Serialize) -> Raw {
+    serde_json::value::to_raw_value(&value).expect("a knowledge-base text always serializes")
+}
+
+/// A rule's, red flag's or screen reason's texts.
+#[derive(Debug)]
+struct ReasonTexts {
+    id: Raw,
+    patient: Raw,
+    clinician: Raw,
+    source: Raw,
+}
+
+impl ReasonTexts {
+    fn new(t: radiculo_engine::ReasonTexts<'_>) -> ReasonTexts {
+        ReasonTexts {
+            id: raw(t.id),
+            patient: raw(t.patient),
+            clinician: raw(t.clinician),
+            source: raw(t.source),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct ConditionTexts {
+    id: Raw,
+    name: Raw,
+    icd10: Raw,
+    snomed: Option<Raw>,
+    patient_name: Raw,
+    mechanism: &'static str,
+    icd10_display: Raw,
+}
+
+#[derive(Debug)]
+struct AdviceTexts {
+    id: Raw,
+    audience: &'static str,
+    text: Raw,
+    source: Raw,
+    topic: Raw,
+}
+
+#[derive(Debug)]
+struct LevelTexts {
+    headline: Raw,
+    instruction: Raw,
+    clinician_headline: Raw,
+    clinician_instruction: Raw,
+}
+
+/// Every knowledge-base text of the output, serialised, by knowledge-base index.
+#[derive(Debug)]
+struct Texts {
+    kb_version: Raw,
+    disclaimer: Raw,
+    findings: Vec<Raw>,
+    finding_sources: Vec<Raw>,
+    roots: Vec<Raw>,
+    /// By `2 * root + side`.
+    root_targets: Vec<Raw>,
+    condition_targets: Vec<Raw>,
+    /// In [`Mechanism::ALL`] order.
+    mechanism_targets: Vec<Raw>,
+    conditions: Vec<ConditionTexts>,
+    red_flags: Vec<ReasonTexts>,
+    rules: Vec<ReasonTexts>,
+    screen_age: ReasonTexts,
+    screen_open: ReasonTexts,
+    default_reason: ReasonTexts,
+    advice: Vec<AdviceTexts>,
+    /// By level index.
+    levels: Vec<LevelTexts>,
+    /// By likelihood word.
+    likelihood: Vec<Raw>,
+}
+
+impl Texts {
+    fn new(kb: &Kb, engine: &Engine) -> Texts {
+        let findings = (0..kb.vocab.findings.len()).map(|i| FindingId(i as u16));
+        let reason = |r: ReasonRef| ReasonTexts::new(r.texts(kb));
+        Texts {
+            kb_version: raw(&kb.version),
+            disclaimer: raw(&kb.disclaimer),
+            findings: findings.clone().map(|f| raw(&kb.vocab.def(f).id)).collect(),
+            finding_sources: findings.map(|f| raw(engine.finding_source(f))).collect(),
+            roots: kb.model.roots.iter().map(raw).collect(),
+            root_targets: (0..kb.model.roots.len())
+                .flat_map(|r| Side::BOTH.map(|s| ExplanationTarget::Root(r, s)))
+                .map(|t| raw(target_name(kb, &t)))
+                .collect(),
+            condition_targets: (0..kb.model.conditions.len())
+                .map(|c| raw(target_name(kb, &ExplanationTarget::Condition(c))))
+                .collect(),
+            mechanism_targets: Mechanism::ALL
+                .iter()
+                .map(|&m| raw(target_name(kb, &ExplanationTarget::Mechanism(m))))
+                .collect(),
+            conditions: kb
+                .model
+                .conditions
+                .iter()
+                .map(|c| ConditionTexts {
+                    id: raw(&c.id),
+                    name: raw(&c.name),
+                    icd10: raw(&c.icd10),
+                    snomed: c.snomed.as_ref().map(|(id, _)| raw(id)),
+                    patient_name: raw(&c.patient_name),
+                    mechanism: c.mechanism.as_str(),
+                    icd10_display: raw(&c.icd10_display),
+                })
+                .collect(),
+            red_flags: (0..kb.red_flags.len())
+                .map(|i| reason(ReasonRef::RedFlag(i)))
+                .collect(),
+            rules: (0..kb.rules.len())
+                .map(|i| reason(ReasonRef::Rule(i)))
+                .collect(),
+            screen_age: reason(ReasonRef::ScreenAge),
+            screen_open: reason(ReasonRef::ScreenOpen),
+            default_reason: reason(ReasonRef::Default),
+            advice: kb
+                .advice
+                .iter()
+                .map(|p| AdviceTexts {
+                    id: raw(&p.id),
+                    audience: p.audience.as_str(),
+                    text: raw(&p.text),
+                    source: raw(&p.source.text),
+                    topic: raw(&p.topic),
+                })
+                .collect(),
+            levels: kb
+                .levels
+                .iter()
+                .map(|l| LevelTexts {
+                    headline: raw(&l.headline),
+                    instruction: raw(&l.instruction),
+                    clinician_headline: raw(&l.clinician_headline),
+                    clinician_instruction: raw(&l.clinician_instruction),
+                })
+                .collect(),
+            // An empty list of words gives the empty word, as `Kb::likelihood_word` does.
+            likelihood: (kb.likelihood_words.iter().map(|w| w.word.as_str()))
+                .chain(kb.likelihood_words.is_empty().then_some(""))
+                .map(raw)
+                .collect(),
+        }
+    }
+
+    fn reason(&self, r: ReasonRef) -> &ReasonTexts {
+        match r {
+            ReasonRef::Rule(i) => &self.rules[i],
+            ReasonRef::RedFlag(i) => &self.red_flags[i],
+            ReasonRef::ScreenAge => &self.screen_age,
+            ReasonRef::ScreenOpen => &self.screen_open,
+            ReasonRef::Default => &self.default_reason,
+        }
+    }
+
+    fn target(&self, t: &ExplanationTarget) -> &RawValue {
+        match t {
+            ExplanationTarget::Root(r, side) => &self.root_targets[2 * r + side.index()],
+            ExplanationTarget::Condition(c) => &self.condition_targets[*c],
+            ExplanationTarget::Mechanism(m) => &self.mechanism_targets[m.index()],
+        }
+    }
+}
+
+/// The contract's name of an explanation target: `L5.left`, a condition id, or a mechanism.
+fn target_name(kb: &Kb, t: &ExplanationTarget) -> String {
+    match t {
+        ExplanationTarget::Root(r, side) => format!("{}.{}", kb.model.roots[*r], side.as_str()),
+        ExplanationTarget::Condition(c) => kb.model.conditions[*c].id.clone(),
+        ExplanationTarget::Mechanism(m) => m.as_str().to_string(),
+    }
+}
+
+/// The assessment, shaped for JSON: the contract's assessment (v1.1).
 #[derive(Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AssessmentJson<'a> {
@@ -12,16 +264,20 @@ pub struct AssessmentJson<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<&'a str>,
     /// The knowledge-base version.
-    pub kb_version: &'a str,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub kb_version: &'a RawValue,
     /// What the tool is and is not.
-    pub disclaimer: &'a str,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub disclaimer: &'a RawValue,
     triage: TriageJson<'a>,
     red_flags: Vec<RedFlagJson<'a>>,
     mechanism: MechanismJson,
     roots: Vec<RootJson<'a>>,
     conditions: Vec<ConditionJson<'a>>,
+    /// Held in the order the weights add up (each conclusion's chain); listed strongest first.
+    #[serde(serialize_with = "strongest_first")]
     explanation: Vec<ExplanationJson<'a>>,
-    explanation_targets: Vec<TargetJson>,
+    explanation_targets: Vec<TargetJson<'a>>,
     plan: Vec<PlanJson<'a>>,
     next_question: Option<QuestionJson<'a>>,
 }
@@ -31,34 +287,48 @@ pub struct AssessmentJson<'a> {
 struct TriageJson<'a> {
     level: &'static str,
     /// What to do, in a few words, for the person (the knowledge base's text for the level).
-    headline: &'a str,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    headline: &'a RawValue,
     /// Where to go and how fast, for the person.
-    instruction: &'a str,
-    clinician_headline: &'a str,
-    clinician_instruction: &'a str,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    instruction: &'a RawValue,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    clinician_headline: &'a RawValue,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    clinician_instruction: &'a RawValue,
     reasons: Vec<ReasonJson<'a>>,
 }
 
 #[derive(Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct ReasonJson<'a> {
-    text: &'a str,
-    findings: Vec<&'a str>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    text: &'a RawValue,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
+    findings: Findings<'a>,
     level: &'static str,
-    rule: &'a str,
-    clinician_text: &'a str,
-    source: &'a str,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    rule: &'a RawValue,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    clinician_text: &'a RawValue,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    source: &'a RawValue,
 }
 
 #[derive(Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct RedFlagJson<'a> {
-    id: &'a str,
-    text: &'a str,
-    findings: Vec<&'a str>,
-    clinician_text: &'a str,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    id: &'a RawValue,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    text: &'a RawValue,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
+    findings: Findings<'a>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    clinician_text: &'a RawValue,
     min_level: &'static str,
-    source: &'a str,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    source: &'a RawValue,
 }
 
 #[derive(Debug, Serialize)]
@@ -72,43 +342,59 @@ struct MechanismJson {
 #[derive(Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct RootJson<'a> {
-    root: &'a str,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    root: &'a RawValue,
     side: &'static str,
     probability: f64,
     /// The probability in words, for people who prefer words.
-    likelihood: &'a str,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    likelihood: &'a RawValue,
 }
 
 #[derive(Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct ConditionJson<'a> {
-    id: &'a str,
-    name: &'a str,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    id: &'a RawValue,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    name: &'a RawValue,
     probability: f64,
-    icd10: &'a str,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    icd10: &'a RawValue,
     #[serde(skip_serializing_if = "Option::is_none")]
-    snomed: Option<&'a str>,
-    patient_name: &'a str,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    snomed: Option<&'a RawValue>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    patient_name: &'a RawValue,
     mechanism: &'static str,
-    icd10_display: &'a str,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    icd10_display: &'a RawValue,
     /// The probability in words, for people who prefer words.
-    likelihood: &'a str,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    likelihood: &'a RawValue,
 }
 
 #[derive(Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct ExplanationJson<'a> {
-    finding: &'a str,
-    target: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    finding: &'a RawValue,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    target: &'a RawValue,
     weight: f64,
-    source: &'a str,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    source: &'a RawValue,
     state: &'static str,
+    /// Which conclusion (index into `explanation_targets`) the weight belongs to.
+    #[serde(skip)]
+    conclusion: usize,
 }
 
 #[derive(Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-struct TargetJson {
-    target: String,
+struct TargetJson<'a> {
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    target: &'a RawValue,
     prior_log_odds: f64,
     posterior_log_odds: f64,
     prior_probability: f64,
@@ -118,14 +404,19 @@ struct TargetJson {
 #[derive(Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct PlanJson<'a> {
-    id: &'a str,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    id: &'a RawValue,
     audience: &'static str,
-    text: &'a str,
-    source: &'a str,
-    topic: &'a str,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    text: &'a RawValue,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    source: &'a RawValue,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    topic: &'a RawValue,
     /// For an item that lists questions still to answer: those not yet answered.
     #[serde(skip_serializing_if = "Option::is_none")]
-    unanswered: Option<Vec<&'a str>>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<String>>))]
+    unanswered: Option<OwnedFindings<'a>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -133,12 +424,13 @@ struct PlanJson<'a> {
 struct QuestionJson<'a> {
     id: &'a str,
     text: &'a str,
-    why: String,
+    why: &'a str,
     /// `finding`, `group` or `number`.
     kind: &'static str,
     /// The group's finding ids (the contract's field).
     #[serde(skip_serializing_if = "Option::is_none")]
-    items: Option<Vec<&'a str>>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<String>>))]
+    items: Option<Findings<'a>>,
     /// For a number: the range and what its ends mean.
     #[serde(skip_serializing_if = "Option::is_none")]
     min: Option<u8>,
@@ -150,133 +442,186 @@ struct QuestionJson<'a> {
     max_label: Option<&'a str>,
 }
 
-fn level(l: TriageLevel) -> &'static str {
-    l.as_str()
+/// Finding ids, written as their serialised ids.
+#[derive(Debug, Clone, Copy)]
+struct Findings<'a> {
+    ids: &'a [FindingId],
+    texts: &'a [Raw],
 }
 
-/// The contract's name of a question's kind.
-pub(crate) fn question_kind(k: &QuestionKind) -> &'static str {
-    match k {
-        QuestionKind::Finding(_) => "finding",
-        QuestionKind::Group(_) => "group",
-        QuestionKind::Number(_) => "number",
+impl Serialize for Findings<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.ids.iter().map(|f| &*self.texts[f.index()]))
     }
 }
 
-pub(crate) fn sigmoid(log_odds: f64) -> f64 {
+/// Finding ids worked out for this rendering (the questions a plan item lists that are still
+/// unanswered).
+#[derive(Debug)]
+struct OwnedFindings<'a> {
+    ids: Vec<FindingId>,
+    texts: &'a [Raw],
+}
+
+impl Serialize for OwnedFindings<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        Findings {
+            ids: &self.ids,
+            texts: self.texts,
+        }
+        .serialize(s)
+    }
+}
+
+/// The explanation, each conclusion's weights strongest first; stable, so equal weights keep
+/// the chain order.
+fn strongest_first<S: Serializer>(rows: &[ExplanationJson<'_>], s: S) -> Result<S::Ok, S::Error> {
+    let mut order: Vec<&ExplanationJson<'_>> = rows.iter().collect();
+    order.sort_by(|x, y| {
+        x.conclusion
+            .cmp(&y.conclusion)
+            .then(y.weight.abs().total_cmp(&x.weight.abs()))
+    });
+    s.collect_seq(order)
+}
+
+fn sigmoid(log_odds: f64) -> f64 {
     1.0 / (1.0 + (-log_odds).exp())
 }
 
-/// Shapes an assessment for JSON.
-pub fn to_json<'a>(
-    engine: &'a Engine,
+/// The likelihood word for a probability (the first it reaches, else the last).
+fn likelihood<'a>(kb: &Kb, texts: &'a Texts, p: f64) -> &'a RawValue {
+    let i = kb.likelihood_words.iter().position(|w| p >= w.at_least);
+    &texts.likelihood[i.unwrap_or(texts.likelihood.len() - 1)]
+}
+
+fn model<'a>(
+    kb: &'a Kb,
+    texts: &'a Texts,
     case: &'a Case,
-    a: &'a Assessment<'a>,
+    a: &'a Assessment<'_>,
 ) -> AssessmentJson<'a> {
-    let kb = engine.kb();
-    let name = |f: &FindingId| kb.vocab.def(*f).id.as_str();
-    let names = |fs: &[FindingId]| fs.iter().map(name).collect::<Vec<_>>();
-    let mut explanation = Vec::new();
-    let mut explanation_targets = Vec::new();
-    for e in &a.explanations {
-        let target = crate::target_name(kb, &e.target);
-        let mut weights: Vec<_> = e.weights.iter().collect();
-        weights.sort_by(|x, y| y.weight.abs().total_cmp(&x.weight.abs()));
-        explanation.extend(weights.into_iter().map(|w| ExplanationJson {
-            finding: name(&w.finding),
-            target: target.clone(),
-            weight: w.weight,
-            source: w.source,
-            state: if w.present { "present" } else { "absent" },
-        }));
-        explanation_targets.push(TargetJson {
-            target,
-            prior_log_odds: e.prior_log_odds,
-            posterior_log_odds: e.posterior_log_odds,
-            prior_probability: sigmoid(e.prior_log_odds),
-            posterior_probability: sigmoid(e.posterior_log_odds),
-        });
-    }
-    let mech = |m: Mechanism| a.mechanism[m.index()];
+    let findings = |ids: &'a [FindingId]| Findings {
+        ids,
+        texts: &texts.findings,
+    };
+    let reason = |r: &'a TriageReason| {
+        let t = texts.reason(r.reason);
+        ReasonJson {
+            text: &t.patient,
+            findings: findings(&r.findings),
+            level: r.level.as_str(),
+            rule: &t.id,
+            clinician_text: &t.clinician,
+            source: &t.source,
+        }
+    };
+    let level = &texts.levels[a.triage.level.index()];
+    let mechanism = |m: Mechanism| a.mechanism[m.index()];
     AssessmentJson {
         id: case.id.as_deref(),
-        kb_version: &kb.version,
-        disclaimer: &kb.disclaimer,
+        kb_version: &texts.kb_version,
+        disclaimer: &texts.disclaimer,
         triage: TriageJson {
-            level: level(a.triage.level),
-            headline: &kb.level(a.triage.level).headline,
-            instruction: &kb.level(a.triage.level).instruction,
-            clinician_headline: &kb.level(a.triage.level).clinician_headline,
-            clinician_instruction: &kb.level(a.triage.level).clinician_instruction,
-            reasons: a
-                .triage
-                .reasons
-                .iter()
-                .map(|r| ReasonJson {
-                    text: r.patient,
-                    findings: names(&r.findings),
-                    level: level(r.level),
-                    rule: r.id,
-                    clinician_text: r.clinician,
-                    source: r.source,
-                })
-                .collect(),
+            level: a.triage.level.as_str(),
+            headline: &level.headline,
+            instruction: &level.instruction,
+            clinician_headline: &level.clinician_headline,
+            clinician_instruction: &level.clinician_instruction,
+            reasons: a.triage.reasons.iter().map(reason).collect(),
         },
         red_flags: a
             .red_flags
             .iter()
-            .map(|f| RedFlagJson {
-                id: &f.def.id,
-                text: &f.def.patient,
-                findings: names(&f.findings),
-                clinician_text: &f.def.clinician,
-                min_level: level(f.def.min_level),
-                source: &f.def.source.text,
+            .map(|f| {
+                let t = &texts.red_flags[f.flag];
+                RedFlagJson {
+                    id: &t.id,
+                    text: &t.patient,
+                    findings: findings(&f.findings),
+                    clinician_text: &t.clinician,
+                    min_level: f.def(kb).min_level.as_str(),
+                    source: &t.source,
+                }
             })
             .collect(),
         mechanism: MechanismJson {
-            radicular: mech(Mechanism::Radicular),
-            referred: mech(Mechanism::Referred),
-            other: mech(Mechanism::Other),
+            radicular: mechanism(Mechanism::Radicular),
+            referred: mechanism(Mechanism::Referred),
+            other: mechanism(Mechanism::Other),
         },
         roots: a
             .roots
             .iter()
             .map(|r| RootJson {
-                root: &kb.model.roots[r.root],
+                root: &texts.roots[r.root],
                 side: r.side.as_str(),
                 probability: r.probability,
-                likelihood: kb.likelihood_word(r.probability),
+                likelihood: likelihood(kb, texts, r.probability),
             })
             .collect(),
         conditions: a
             .conditions
             .iter()
-            .map(|c| ConditionJson {
-                id: &c.def.id,
-                name: &c.def.name,
-                probability: c.probability,
-                icd10: &c.def.icd10,
-                snomed: c.def.snomed.as_ref().map(|(id, _)| id.as_str()),
-                patient_name: &c.def.patient_name,
-                mechanism: c.def.mechanism.as_str(),
-                icd10_display: &c.def.icd10_display,
-                likelihood: kb.likelihood_word(c.probability),
+            .map(|c| {
+                let t = &texts.conditions[c.condition];
+                ConditionJson {
+                    id: &t.id,
+                    name: &t.name,
+                    probability: c.probability,
+                    icd10: &t.icd10,
+                    snomed: t.snomed.as_deref(),
+                    patient_name: &t.patient_name,
+                    mechanism: t.mechanism,
+                    icd10_display: &t.icd10_display,
+                    likelihood: likelihood(kb, texts, c.probability),
+                }
             })
             .collect(),
-        explanation,
-        explanation_targets,
+        explanation: a
+            .explanations
+            .iter()
+            .enumerate()
+            .flat_map(|(conclusion, e)| {
+                let target = texts.target(&e.target);
+                e.weights.iter().map(move |w| ExplanationJson {
+                    finding: &texts.findings[w.finding.index()],
+                    target,
+                    weight: w.weight,
+                    source: &texts.finding_sources[w.finding.index()],
+                    state: if w.present { "present" } else { "absent" },
+                    conclusion,
+                })
+            })
+            .collect(),
+        explanation_targets: a
+            .explanations
+            .iter()
+            .map(|e| TargetJson {
+                target: texts.target(&e.target),
+                prior_log_odds: e.prior_log_odds,
+                posterior_log_odds: e.posterior_log_odds,
+                prior_probability: sigmoid(e.prior_log_odds),
+                posterior_probability: sigmoid(e.posterior_log_odds),
+            })
+            .collect(),
         plan: a
             .plan
             .iter()
-            .map(|p| PlanJson {
-                id: &p.id,
-                audience: p.audience.as_str(),
-                text: &p.text,
-                source: &p.source.text,
-                topic: &p.topic,
-                unanswered: (!p.lists_unanswered.is_empty())
-                    .then(|| names(&case.unanswered(&p.lists_unanswered))),
+            .map(|&i| {
+                let t = &texts.advice[i];
+                let lists = &kb.advice[i].lists_unanswered;
+                PlanJson {
+                    id: &t.id,
+                    audience: t.audience,
+                    text: &t.text,
+                    source: &t.source,
+                    topic: &t.topic,
+                    unanswered: (!lists.is_empty()).then(|| OwnedFindings {
+                        ids: case.unanswered(lists),
+                        texts: &texts.findings,
+                    }),
+                }
             })
             .collect(),
         next_question: a.next_question.as_ref().map(|q| {
@@ -287,10 +632,14 @@ pub fn to_json<'a>(
             QuestionJson {
                 id: q.id,
                 text: q.text,
-                why: q.why.clone(),
-                kind: question_kind(&q.kind),
+                why: &q.why,
+                kind: match &q.kind {
+                    QuestionKind::Finding(_) => "finding",
+                    QuestionKind::Group(_) => "group",
+                    QuestionKind::Number(_) => "number",
+                },
                 items: match &q.kind {
-                    QuestionKind::Group(items) => Some(names(items)),
+                    QuestionKind::Group(items) => Some(findings(items)),
                     _ => None,
                 },
                 min: number.map(|n| n.min),
@@ -299,5 +648,79 @@ pub fn to_json<'a>(
                 max_label: number.map(|n| n.max_label.as_str()),
             }
         }),
+    }
+}
+
+/// The compact form: a view of the model without its sentences (see [`Form::Compact`]).
+struct Compact<'m>(&'m AssessmentJson<'m>);
+
+/// A list written as each item's rendering.
+struct Each<'m, T, F>(&'m [T], F);
+
+impl<T, U: Serialize, F: Fn(&T) -> U> Serialize for Each<'_, T, F> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(&self.1))
+    }
+}
+
+#[derive(Serialize)]
+struct CompactTriage<R: Serialize> {
+    level: &'static str,
+    reasons: R,
+}
+
+#[derive(Serialize)]
+struct CompactFlag<'m> {
+    id: &'m RawValue,
+    findings: Findings<'m>,
+}
+
+impl<'m> Serialize for Compact<'m> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let m = self.0;
+        let mut o = s.serialize_struct("Assessment", 10)?;
+        if let Some(id) = m.id {
+            o.serialize_field("id", id)?;
+        }
+        o.serialize_field("kb_version", m.kb_version)?;
+        o.serialize_field(
+            "triage",
+            &CompactTriage {
+                level: m.triage.level,
+                reasons: Each(&m.triage.reasons, |r: &ReasonJson<'m>| {
+                    (r.rule, r.level, r.findings)
+                }),
+            },
+        )?;
+        o.serialize_field(
+            "red_flags",
+            &Each(&m.red_flags, |f: &RedFlagJson<'m>| CompactFlag {
+                id: f.id,
+                findings: f.findings,
+            }),
+        )?;
+        let mech = &m.mechanism;
+        o.serialize_field("mechanism", &[mech.radicular, mech.referred, mech.other])?;
+        o.serialize_field(
+            "roots",
+            &Each(&m.roots, |r: &RootJson<'m>| (r.root, r.side, r.probability)),
+        )?;
+        o.serialize_field(
+            "conditions",
+            &Each(&m.conditions, |c: &ConditionJson<'m>| {
+                (c.id, c.probability, c.icd10)
+            }),
+        )?;
+        o.serialize_field(
+            "explanation",
+            &Each(&m.explanation, |e: &ExplanationJson<'m>| {
+                (e.finding, e.target, e.weight)
+            }),
+        )?;
+        o.serialize_field("plan", &Each(&m.plan, |p: &PlanJson<'m>| p.id))?;
+        if let Some(q) = &m.next_question {
+            o.serialize_field("next_question", q.id)?;
+        }
+        o.end()
     }
 }

@@ -19,8 +19,9 @@ fn assessments_of_the_case_files() {
         let case = radiculo_contract::parse_case(&engine, &text)
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let assessment = engine.assess(&case, Options::default());
-        let json = radiculo_contract::to_json(&engine, &case, &assessment);
+        let writer = radiculo_contract::JsonWriter::new(&engine);
+        let json = serde_json::to_string_pretty(&writer.model(&case, &assessment)).unwrap();
         let name = path.file_stem().unwrap().to_string_lossy().into_owned();
-        insta::assert_json_snapshot!(name, json);
+        insta::assert_snapshot!(name, json);
     }
 }

@@ -53,20 +53,21 @@ fn shown(case: &Case) -> (TriageLevel, Vec<(String, String)>) {
         ),
     ];
     for r in &a.triage.reasons {
-        texts.push((format!("reason {}", r.id), r.patient.to_string()));
+        let t = r.reason.texts(kb);
+        texts.push((format!("reason {}", t.id), t.patient.to_string()));
         texts.push((
-            format!("reason {} (clinician)", r.id),
-            r.clinician.to_string(),
+            format!("reason {} (clinician)", t.id),
+            t.clinician.to_string(),
         ));
     }
-    for f in &a.red_flags {
-        texts.push((format!("red flag {}", f.def.id), f.def.patient.clone()));
+    for f in a.red_flags.iter().map(|f| f.def(kb)) {
+        texts.push((format!("red flag {}", f.id), f.patient.clone()));
         texts.push((
-            format!("red flag {} (clinician)", f.def.id),
-            f.def.clinician.clone(),
+            format!("red flag {} (clinician)", f.id),
+            f.clinician.clone(),
         ));
     }
-    for p in a.plan.iter().filter(|p| p.if_new.is_none()) {
+    for p in a.advice(kb).filter(|p| p.if_new.is_none()) {
         texts.push((format!("plan {}", p.id), p.text.clone()));
     }
     (a.triage.level, texts)

@@ -25,7 +25,7 @@ use radiculo_kb::{
 };
 
 pub use question::{PAIN_SCORE, Question, QuestionKind};
-pub use safety::{RaisedFlag, Triage, TriageReason};
+pub use safety::{RaisedFlag, ReasonRef, ReasonTexts, Triage, TriageReason};
 pub use tables::{MAX_AGE, MIN_AGE};
 
 /// Who is answering: which questions may be asked.
@@ -216,12 +216,19 @@ pub struct RootProbability {
 }
 
 /// A condition's probability.
-#[derive(Debug, Clone, Copy)]
-pub struct ConditionProbability<'e> {
-    /// The condition.
-    pub def: &'e ConditionDef,
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ConditionProbability {
+    /// Index into the model's conditions.
+    pub condition: usize,
     /// The probability.
     pub probability: f64,
+}
+
+impl ConditionProbability {
+    /// The condition's definition.
+    pub fn def<'k>(&self, kb: &'k Kb) -> &'k ConditionDef {
+        &kb.model.conditions[self.condition]
+    }
 }
 
 /// A conclusion the explanation decomposes.
@@ -237,7 +244,7 @@ pub enum ExplanationTarget {
 
 /// One conclusion's explanation: prior and posterior log odds, and each finding's weight.
 #[derive(Debug, Clone)]
-pub struct Explanation<'e> {
+pub struct Explanation {
     /// The conclusion.
     pub target: ExplanationTarget,
     /// Log odds before any finding (after age).
@@ -245,42 +252,50 @@ pub struct Explanation<'e> {
     /// Log odds after every finding.
     pub posterior_log_odds: f64,
     /// Each known finding's weight (a log likelihood ratio given the findings before it, in
-    /// vocabulary order), with its source; they sum to posterior minus prior log odds.
-    pub weights: Vec<FindingWeight<'e>>,
+    /// vocabulary order); they sum to posterior minus prior log odds. The sources behind
+    /// each are [`Engine::finding_source`].
+    pub weights: Vec<FindingWeight>,
 }
 
 /// One finding's signed weight towards a conclusion.
-#[derive(Debug, Clone, Copy)]
-pub struct FindingWeight<'e> {
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FindingWeight {
     /// The finding.
     pub finding: FindingId,
     /// Whether it was present.
     pub present: bool,
     /// The weight, in natural-log odds.
     pub weight: f64,
-    /// The sources of the numbers behind it.
-    pub source: &'e str,
 }
 
-/// The engine's answer for one case.
+/// The engine's answer for one case: indices into the knowledge base and numbers, never
+/// pointers into it, so a rendering finds each part's texts (or its texts already written) by
+/// index.
 #[derive(Debug, Clone)]
 pub struct Assessment<'e> {
     /// Triage level and reasons.
-    pub triage: Triage<'e>,
+    pub triage: Triage,
     /// Every red flag raised.
-    pub red_flags: Vec<RaisedFlag<'e>>,
+    pub red_flags: Vec<RaisedFlag>,
     /// P(mechanism), in [`Mechanism::ALL`] order.
     pub mechanism: [f64; 3],
     /// Every reported root on each side, most probable first.
     pub roots: Vec<RootProbability>,
     /// Every condition, most probable first.
-    pub conditions: Vec<ConditionProbability<'e>>,
+    pub conditions: Vec<ConditionProbability>,
     /// Explanations of the leading root, condition and mechanism.
-    pub explanations: Vec<Explanation<'e>>,
-    /// The plan, in knowledge-base order.
-    pub plan: Vec<&'e AdviceDef>,
+    pub explanations: Vec<Explanation>,
+    /// The plan: indices into the knowledge base's advice, in its order.
+    pub plan: Vec<usize>,
     /// The next most useful question, if computed and if any could matter.
     pub next_question: Option<Question<'e>>,
+}
+
+impl Assessment<'_> {
+    /// The plan's advice, in order.
+    pub fn advice<'k>(&self, kb: &'k Kb) -> impl Iterator<Item = &'k AdviceDef> + use<'_, 'k> {
+        self.plan.iter().map(|&i| &kb.advice[i])
+    }
 }
 
 /// Hypothesis masks of every explainable conclusion.
@@ -434,12 +449,14 @@ impl Engine {
             .collect();
         // Ties keep root order (top to bottom, left before right), so output is stable.
         roots.sort_by(|a, b| b.probability.total_cmp(&a.probability));
-        let mut conditions: Vec<ConditionProbability> = kb
-            .model
+        let mut conditions: Vec<ConditionProbability> = m
             .conditions
             .iter()
-            .zip(&m.conditions)
-            .map(|(def, &probability)| ConditionProbability { def, probability })
+            .enumerate()
+            .map(|(condition, &probability)| ConditionProbability {
+                condition,
+                probability,
+            })
             .collect();
         conditions.sort_by(|a, b| b.probability.total_cmp(&a.probability));
 
@@ -467,7 +484,7 @@ impl Engine {
         obs: &infer::Observation,
         roots: &[RootProbability],
         m: &infer::Marginals,
-    ) -> Vec<Explanation<'_>> {
+    ) -> Vec<Explanation> {
         let top_root = roots[0];
         let top_condition = argmax(&m.conditions);
         let top_mechanism = Mechanism::ALL[argmax(&m.mechanisms)];
@@ -487,7 +504,6 @@ impl Engine {
                 finding: step.finding,
                 present: step.present,
                 weight,
-                source: self.finding_source(step.finding),
             }
         });
         kinds

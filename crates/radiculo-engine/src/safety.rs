@@ -16,8 +16,7 @@
 //! answered at all, and the pain score.
 
 use radiculo_kb::{
-    AdviceDef, FindingId, FindingSet, Kb, Mechanism, Predicate, RedFlagDef, RuleDef, Side,
-    TriageLevel,
+    FindingId, FindingSet, Kb, Mechanism, Predicate, RedFlagDef, RuleDef, Side, TriageLevel,
 };
 
 use crate::{Case, argmax};
@@ -167,65 +166,131 @@ fn named(p: &Predicate, present: &FindingSet) -> FindingSet {
 }
 
 /// A raised red flag.
-#[derive(Debug, Clone)]
-pub struct RaisedFlag<'e> {
-    /// Its definition.
-    pub def: &'e RedFlagDef,
+#[derive(Debug, Clone, PartialEq)]
+pub struct RaisedFlag {
+    /// Index into the knowledge base's red flags.
+    pub flag: usize,
     /// The present findings that raised it.
     pub findings: Vec<FindingId>,
 }
 
+impl RaisedFlag {
+    /// The red flag's definition.
+    pub fn def<'k>(&self, kb: &'k Kb) -> &'k RedFlagDef {
+        &kb.red_flags[self.flag]
+    }
+}
+
+/// Which part of the knowledge base gives a triage reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReasonRef {
+    /// A triage rule (index into the knowledge base's rules).
+    Rule(usize),
+    /// A raised red flag (index into the knowledge base's red flags).
+    RedFlag(usize),
+    /// The red-flag screen: the age at which self-care alone is not offered.
+    ScreenAge,
+    /// The red-flag screen: questions still open.
+    ScreenOpen,
+    /// Nothing fired: the default level.
+    Default,
+}
+
+/// A triage reason's texts, from the knowledge base.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReasonTexts<'k> {
+    /// The rule, red flag or screen reason id (`default` when nothing fired).
+    pub id: &'k str,
+    /// The reason, for the person.
+    pub patient: &'k str,
+    /// The reason, for clinicians.
+    pub clinician: &'k str,
+    /// The guidance behind it.
+    pub source: &'k str,
+}
+
+impl ReasonRef {
+    /// The id the contract gives the default reason.
+    pub const DEFAULT_ID: &str = "default";
+
+    /// The reason's texts.
+    pub fn texts(self, kb: &Kb) -> ReasonTexts<'_> {
+        // Rules, red flags and screen reasons all carry the same four texts.
+        macro_rules! texts {
+            ($r:expr) => {
+                ReasonTexts {
+                    id: &$r.id,
+                    patient: &$r.patient,
+                    clinician: &$r.clinician,
+                    source: &$r.source.text,
+                }
+            };
+        }
+        match self {
+            ReasonRef::Rule(i) => texts!(kb.rules[i]),
+            ReasonRef::RedFlag(i) => texts!(kb.red_flags[i]),
+            ReasonRef::ScreenAge => texts!(kb.screen.age),
+            ReasonRef::ScreenOpen => texts!(kb.screen.open),
+            ReasonRef::Default => {
+                let d = &kb.default_triage;
+                ReasonTexts {
+                    id: Self::DEFAULT_ID,
+                    patient: &d.patient,
+                    clinician: &d.clinician,
+                    source: &d.source.text,
+                }
+            }
+        }
+    }
+}
+
 /// Why the case has (at least) a level.
-#[derive(Debug, Clone)]
-pub struct TriageReason<'e> {
+#[derive(Debug, Clone, PartialEq)]
+pub struct TriageReason {
     /// The level this reason gives.
     pub level: TriageLevel,
-    /// The rule, red flag or screen reason id (`default` when nothing fired).
-    pub id: &'e str,
-    /// The reason, for the person.
-    pub patient: &'e str,
-    /// The reason, for clinicians.
-    pub clinician: &'e str,
+    /// The rule, red flag or screen reason (its texts: [`ReasonRef::texts`]).
+    pub reason: ReasonRef,
     /// The findings behind it (for the red-flag screen: the screen questions still open).
     pub findings: Vec<FindingId>,
-    /// The guidance behind it.
-    pub source: &'e str,
 }
 
 /// The triage level and every reason for it, most urgent first.
-#[derive(Debug, Clone)]
-pub struct Triage<'e> {
+#[derive(Debug, Clone, PartialEq)]
+pub struct Triage {
     /// The level.
     pub level: TriageLevel,
     /// Every fired rule, raised red flag and screen reason, most urgent first.
-    pub reasons: Vec<TriageReason<'e>>,
+    pub reasons: Vec<TriageReason>,
 }
 
-pub(crate) fn red_flags<'e>(kb: &'e Kb, facts: &Facts) -> Vec<RaisedFlag<'e>> {
+pub(crate) fn red_flags(kb: &Kb, facts: &Facts) -> Vec<RaisedFlag> {
     let sides = sides(kb);
     raised(kb, facts, sides)
-        .map(|def| {
+        .map(|(flag, def)| {
             let mut hit = def.findings.and(facts.present);
             if let Some(w) = &def.when {
                 hit = hit.or(&named(w, facts.present));
             }
             RaisedFlag {
-                def,
+                flag,
                 findings: hit.iter().collect(),
             }
         })
         .collect()
 }
 
+/// The raised red flags, with their indices.
 fn raised<'e>(
     kb: &'e Kb,
     facts: &Facts,
     sides: [&FindingSet; 2],
-) -> impl Iterator<Item = &'e RedFlagDef> {
+) -> impl Iterator<Item = (usize, &'e RedFlagDef)> {
     kb.red_flags
         .iter()
-        .filter(|f| f.findings.intersects(facts.present))
-        .filter(move |f| f.when.as_ref().is_none_or(|w| holds(w, facts, sides)))
+        .enumerate()
+        .filter(|(_, f)| f.findings.intersects(facts.present))
+        .filter(move |(_, f)| f.when.as_ref().is_none_or(|w| holds(w, facts, sides)))
 }
 
 /// Posterior marginals as a model-reading rule sees them: the case's own, or those of the case
@@ -251,7 +316,7 @@ fn fired_rules<'e>(
     kb: &'e Kb,
     facts: &Facts,
     view: &mut dyn RuleView,
-    mut fired: impl FnMut(&'e RuleDef),
+    mut fired: impl FnMut(usize, &'e RuleDef),
 ) {
     let sides = sides(kb);
     for (i, r) in kb.rules.iter().enumerate() {
@@ -267,31 +332,29 @@ fn fired_rules<'e>(
             None => holds(&r.when, facts, sides),
         };
         if holds {
-            fired(r);
+            fired(i, r);
         }
     }
 }
 
 /// The red-flag screen's reasons: self-care needs an age below the limit and every screen
 /// question answered "no". The second reason names the questions still open.
-fn screen<'e>(kb: &'e Kb, facts: &Facts) -> [Option<TriageReason<'e>>; 2] {
+fn screen(kb: &Kb, facts: &Facts) -> [Option<TriageReason>; 2] {
     let s = &kb.screen;
-    let reason = |r: &'e radiculo_kb::ScreenReasonDef, findings| TriageReason {
+    let reason = |reason, findings| TriageReason {
         level: s.level,
-        id: &r.id,
-        patient: &r.patient,
-        clinician: &r.clinician,
+        reason,
         findings,
-        source: &r.source.text,
     };
-    let age = (facts.age >= s.self_care_below_age).then(|| reason(&s.age, Vec::new()));
+    let age =
+        (facts.age >= s.self_care_below_age).then(|| reason(ReasonRef::ScreenAge, Vec::new()));
     // A present screen finding raises its own red flag; the open ones are those not answered.
     let open: Vec<FindingId> = s
         .findings
         .iter()
         .filter(|f| !facts.known.contains(*f))
         .collect();
-    let open = (!open.is_empty()).then(|| reason(&s.open, open));
+    let open = (!open.is_empty()).then(|| reason(ReasonRef::ScreenOpen, open));
     [age, open]
 }
 
@@ -306,42 +369,32 @@ fn screen_level(kb: &Kb, facts: &Facts) -> TriageLevel {
     }
 }
 
-pub(crate) fn triage<'e>(
-    kb: &'e Kb,
+pub(crate) fn triage(
+    kb: &Kb,
     facts: &Facts,
-    flags: &[RaisedFlag<'e>],
+    flags: &[RaisedFlag],
     view: &mut dyn RuleView,
-) -> Triage<'e> {
+) -> Triage {
     // Room for every reason at once (a filter's size hint is zero).
-    let mut reasons: Vec<TriageReason<'e>> = Vec::with_capacity(kb.rules.len() + flags.len() + 3);
-    fired_rules(kb, facts, view, |r| {
+    let mut reasons: Vec<TriageReason> = Vec::with_capacity(kb.rules.len() + flags.len() + 3);
+    fired_rules(kb, facts, view, |i, r| {
         reasons.push(TriageReason {
             level: r.level,
-            id: &r.id,
-            patient: &r.patient,
-            clinician: &r.clinician,
+            reason: ReasonRef::Rule(i),
             findings: named(&r.when, facts.present).iter().collect(),
-            source: &r.source.text,
         })
     });
     reasons.extend(flags.iter().map(|f| TriageReason {
-        level: f.def.min_level,
-        id: &f.def.id,
-        patient: &f.def.patient,
-        clinician: &f.def.clinician,
+        level: f.def(kb).min_level,
+        reason: ReasonRef::RedFlag(f.flag),
         findings: f.findings.clone(),
-        source: &f.def.source.text,
     }));
     reasons.extend(screen(kb, facts).into_iter().flatten());
     if reasons.is_empty() {
-        let d = &kb.default_triage;
         reasons.push(TriageReason {
-            level: d.level,
-            id: "default",
-            patient: &d.patient,
-            clinician: &d.clinician,
+            level: kb.default_triage.level,
+            reason: ReasonRef::Default,
             findings: Vec::new(),
-            source: &d.source.text,
         });
     }
     // Stable: among equal levels, rules keep file order and come before red flags.
@@ -354,11 +407,11 @@ pub(crate) fn triage<'e>(
 /// same rules, flags and screen as [`triage`].
 pub(crate) fn level(kb: &Kb, facts: &Facts, view: &mut dyn RuleView) -> TriageLevel {
     let mut level = kb.default_triage.level.max(screen_level(kb, facts));
-    fired_rules(kb, facts, view, |r| level = level.max(r.level));
-    raised(kb, facts, sides(kb)).fold(level, |l, f| l.max(f.min_level))
+    fired_rules(kb, facts, view, |_, r| level = level.max(r.level));
+    raised(kb, facts, sides(kb)).fold(level, |l, (_, f)| l.max(f.min_level))
 }
 
-pub(crate) fn plan<'e>(kb: &'e Kb, facts: &Facts) -> Vec<&'e AdviceDef> {
+pub(crate) fn plan(kb: &Kb, facts: &Facts) -> Vec<usize> {
     let sides = sides(kb);
     // Room for every item at once: a plan is a good part of the advice, and growing the
     // vector from a filter's size hint of zero took several reallocations per case.
@@ -366,7 +419,9 @@ pub(crate) fn plan<'e>(kb: &'e Kb, facts: &Facts) -> Vec<&'e AdviceDef> {
     plan.extend(
         kb.advice
             .iter()
-            .filter(|a| a.when.as_ref().is_none_or(|w| holds(w, facts, sides))),
+            .enumerate()
+            .filter(|(_, a)| a.when.as_ref().is_none_or(|w| holds(w, facts, sides)))
+            .map(|(i, _)| i),
     );
     plan
 }

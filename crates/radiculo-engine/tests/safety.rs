@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
-use radiculo_engine::{Case, Engine, Mode, Options, QuestionKind};
+use radiculo_engine::{Case, Engine, Mode, Options, QuestionKind, ReasonRef};
 use radiculo_kb::{FindingId, Side, TriageLevel, contract};
 
 /// Random cases per property.
@@ -155,12 +155,10 @@ fn random_cases_cover_every_level_and_the_model_rules() {
         );
         seen.insert(a.triage.level);
         for r in &a.triage.reasons {
-            if kb
-                .rules
-                .iter()
-                .any(|rule| rule.id == r.id && rule.when.reads_model())
+            if let ReasonRef::Rule(i) = r.reason
+                && kb.rules[i].when.reads_model()
             {
-                model_rules.insert(r.id.to_string());
+                model_rules.insert(kb.rules[i].id.clone());
             }
         }
     }
@@ -279,7 +277,6 @@ proptest! {
     /// lowest level is routine, and the reasons name the screen questions still open.
     #[test]
     fn self_care_needs_the_screen(case in arb_case()) {
-        let kb = engine().kb();
         let a = engine().assess(&case, Options { next_question: false });
         let known = case.known();
         let present = case.present();
@@ -294,7 +291,7 @@ proptest! {
         let mut open: Vec<FindingId> = screen.iter().copied().filter(|f| !known.contains(*f)).collect();
         open.sort();
         if !open.is_empty() {
-            let reason = a.triage.reasons.iter().find(|r| r.id == kb.screen.open.id);
+            let reason = a.triage.reasons.iter().find(|r| r.reason == ReasonRef::ScreenOpen);
             prop_assert!(reason.is_some_and(|r| r.findings == open), "the open screen questions are not named");
         }
     }
@@ -338,16 +335,17 @@ proptest! {
     /// until then a plan item names the cautions still open.
     #[test]
     fn anti_inflammatory_advice_needs_the_cautions(case in arb_case()) {
+        let kb = engine().kb();
         let a = engine().assess(&case, Options { next_question: false });
         let cautions: Vec<FindingId> = contract::MEDICINE_CAUTIONS.iter().map(|c| id(c)).collect();
         let known = case.known();
         let open: Vec<FindingId> = cautions.iter().copied().filter(|c| !known.contains(*c)).collect();
-        if a.plan.iter().any(|p| p.id == "med_nsaid") {
+        if a.advice(kb).any(|p| p.id == "med_nsaid") {
             prop_assert!(open.is_empty(), "NSAID advice with cautions unanswered");
         }
         let any_caution = any_present(&case, &cautions);
         if !open.is_empty() && !any_caution && a.triage.level != TriageLevel::Emergency {
-            let listed = a.plan.iter().any(|p| {
+            let listed = a.advice(kb).any(|p| {
                 p.audience == radiculo_kb::Audience::Patient && case.unanswered(&p.lists_unanswered) == open
             });
             prop_assert!(listed, "no patient plan item names the open cautions");
@@ -395,7 +393,7 @@ proptest! {
                 "{:?}: {} + {} != {}", e.target, e.prior_log_odds, sum, e.posterior_log_odds);
             let p = match e.target {
                 radiculo_engine::ExplanationTarget::Root(r, s) => a.roots.iter().find(|x| x.root == r && x.side == s).map(|x| x.probability),
-                radiculo_engine::ExplanationTarget::Condition(c) => a.conditions.iter().find(|x| std::ptr::eq(x.def, &engine().kb().model.conditions[c])).map(|x| x.probability),
+                radiculo_engine::ExplanationTarget::Condition(c) => a.conditions.iter().find(|x| x.condition == c).map(|x| x.probability),
                 radiculo_engine::ExplanationTarget::Mechanism(m) => Some(a.mechanism[m.index()]),
             };
             let p = p.expect("the target is reported");

@@ -269,19 +269,15 @@ pub fn score(engine: &Engine, cases: &[LabelledCase]) -> Result<Scores, EvalErro
                 })?;
             let mut p = vec![0.0; kb.model.conditions.len()];
             for c in &a.conditions {
-                let i = kb
-                    .model
-                    .conditions
-                    .iter()
-                    .position(|d| std::ptr::eq(d, c.def))
-                    .unwrap_or(0);
-                p[i] = c.probability;
+                p[c.condition] = c.probability;
             }
             let top = &a.conditions[0];
-            s.condition.engine.record(&top.def.id == want, || {
+            s.condition.engine.record(top.condition == truth, || {
                 format!(
                     "{name}: top condition {} ({:.2}), expected {want} ({:.2})",
-                    top.def.id, top.probability, p[truth]
+                    top.def(kb).id,
+                    top.probability,
+                    p[truth]
                 )
             });
             s.condition.engine_calibration.record(&p, truth);

@@ -51,7 +51,7 @@ pub fn simulate(engine: &Engine, full: &Case) -> Result<Simulated, InterviewErro
     Ok(Simulated {
         questions,
         same_triage: a.triage.level == b.triage.level,
-        same_condition: std::ptr::eq(a.conditions[0].def, b.conditions[0].def),
+        same_condition: a.conditions[0].condition == b.conditions[0].condition,
         same_root: !root_leads || top_root(&a) == top_root(&b),
         emergency: (a.triage.level == TriageLevel::Emergency)
             .then_some(b.triage.level == TriageLevel::Emergency),

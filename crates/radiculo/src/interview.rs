@@ -1056,15 +1056,16 @@ impl<'e, R: BufRead, W: Write> Terminal<'e, R, W> {
             .iter()
             .filter(|r| r.level == TriageLevel::Emergency)
         {
+            let t = r.reason.texts(self.kb());
             let text = match mode {
-                Mode::Patient => r.patient,
-                Mode::Clinician => r.clinician,
+                Mode::Patient => t.patient,
+                Mode::Clinician => t.clinician,
             };
             self.io
                 .out
                 .write_all(wrap_hanging(text, "  - ", "    ").as_bytes())?;
         }
-        for p in a.plan.iter().filter(|p| {
+        for p in a.advice(self.kb()).filter(|p| {
             p.topic == "urgent_action"
                 && (mode == Mode::Clinician || p.audience == Audience::Patient)
         }) {

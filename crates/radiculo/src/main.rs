@@ -165,8 +165,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let mut out = std::io::stdout().lock();
             match format {
                 Format::Json => {
-                    let json = radiculo_contract::to_json(&engine, &case, &assessment);
-                    serde_json::to_writer_pretty(&mut out, &json)?;
+                    let writer = radiculo_contract::JsonWriter::new(&engine);
+                    serde_json::to_writer_pretty(&mut out, &writer.model(&case, &assessment))?;
                     writeln!(out)?;
                 }
                 Format::Text => {

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use radiculo_contract::ContractError;
-use radiculo_engine::{Assessment, Case, Engine, ExplanationTarget, Mode, QuestionKind};
+use radiculo_engine::{Assessment, Case, Engine, ExplanationTarget, Mode, QuestionKind, ReasonRef};
 use radiculo_kb::{Audience, FindingId, Kb, Mechanism, TriageLevel};
 
 /// A contract error as one line, with suggestions for unknown ids.
@@ -89,14 +89,19 @@ pub fn text(engine: &Engine, case: &Case, a: &Assessment) -> String {
         .iter()
         .filter(|r| r.level == a.triage.level)
     {
-        let _ = writeln!(s, "  - {}", if clinician { r.clinician } else { r.patient });
+        let t = r.reason.texts(kb);
+        let _ = writeln!(s, "  - {}", if clinician { t.clinician } else { t.patient });
         for f in &r.findings {
             let _ = writeln!(s, "      * {}", statement(kb, *f, clinician));
         }
     }
     let _ = writeln!(s);
     if a.red_flags.is_empty() {
-        let screen_open = a.triage.reasons.iter().any(|r| r.id == kb.screen.open.id);
+        let screen_open = a
+            .triage
+            .reasons
+            .iter()
+            .any(|r| r.reason == ReasonRef::ScreenOpen);
         let _ = writeln!(
             s,
             "{}",
@@ -113,9 +118,9 @@ pub fn text(engine: &Engine, case: &Case, a: &Assessment) -> String {
                 s,
                 "  ! {}",
                 if clinician {
-                    &f.def.clinician
+                    &f.def(kb).clinician
                 } else {
-                    &f.def.patient
+                    &f.def(kb).patient
                 }
             );
         }
@@ -149,15 +154,15 @@ pub fn text(engine: &Engine, case: &Case, a: &Assessment) -> String {
                 s,
                 "  {:>4}  {}  [ICD-10-CM {}]",
                 percent(c.probability),
-                c.def.name,
-                c.def.icd10
+                c.def(kb).name,
+                c.def(kb).icd10
             );
         } else {
             let _ = writeln!(
                 s,
                 "  {:<14} {} ({})",
                 kb.likelihood_word(c.probability),
-                c.def.patient_name,
+                c.def(kb).patient_name,
                 percent(c.probability)
             );
         }
@@ -213,7 +218,7 @@ pub fn text(engine: &Engine, case: &Case, a: &Assessment) -> String {
                 if w.present { "" } else { "not: " }
             );
             if clinician {
-                let _ = write!(s, "  ({})", w.source);
+                let _ = write!(s, "  ({})", engine.finding_source(w.finding));
             }
             let _ = writeln!(s);
         }
@@ -222,7 +227,7 @@ pub fn text(engine: &Engine, case: &Case, a: &Assessment) -> String {
         (Audience::Patient, "What you can do"),
         (Audience::Clinician, "For the clinician"),
     ] {
-        let items: Vec<_> = a.plan.iter().filter(|p| p.audience == audience).collect();
+        let items: Vec<_> = a.advice(kb).filter(|p| p.audience == audience).collect();
         if items.is_empty() || (audience == Audience::Clinician && !clinician) {
             continue;
         }
@@ -235,7 +240,7 @@ pub fn text(engine: &Engine, case: &Case, a: &Assessment) -> String {
             }
         }
     }
-    if !clinician && a.plan.iter().any(|p| p.audience == Audience::Clinician) {
+    if !clinician && a.advice(kb).any(|p| p.audience == Audience::Clinician) {
         let _ = writeln!(s);
         let _ = writeln!(
             s,
