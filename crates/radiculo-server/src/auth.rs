@@ -5,7 +5,6 @@
 //! known (per key), or per client address on open endpoints called without a key.
 
 use std::net::SocketAddr;
-use std::time::Instant;
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::{HeaderValue, header, request::Parts};
@@ -28,7 +27,7 @@ impl FromRequestParts<AppState> for Tenant {
         let key = authenticate(parts, state)
             .await?
             .ok_or(Error::Unauthorized)?;
-        take_token(state, &format!("key:{}", key.id))?;
+        take_token(state, format!("key:{}", key.id))?;
         Ok(Tenant { tenant: key.tenant })
     }
 }
@@ -43,7 +42,7 @@ impl FromRequestParts<AppState> for OpenCaller {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<OpenCaller, Error> {
         match authenticate(parts, state).await? {
-            Some(key) => take_token(state, &format!("key:{}", key.id))?,
+            Some(key) => take_token(state, format!("key:{}", key.id))?,
             None if state.require_key => return Err(Error::Unauthorized),
             None => {
                 // Missing only when the router is called without a socket (tests' `oneshot`).
@@ -51,7 +50,7 @@ impl FromRequestParts<AppState> for OpenCaller {
                     .extensions
                     .get::<ConnectInfo<SocketAddr>>()
                     .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string());
-                take_token(state, &format!("ip:{address}"))?;
+                take_token(state, format!("ip:{address}"))?;
             }
         }
         Ok(OpenCaller)
@@ -83,10 +82,10 @@ fn bearer_token(value: &HeaderValue) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
-fn take_token(state: &AppState, caller: &str) -> Result<(), Error> {
+fn take_token(state: &AppState, caller: String) -> Result<(), Error> {
     state
         .limiter
-        .check(caller, Instant::now())
+        .check(caller)
         .map_err(|wait| Error::RateLimited {
             retry_after_secs: retry_after_secs(wait),
         })

@@ -14,9 +14,10 @@
 //! - [`AppState`] (`state`): what every handler shares (engine, store, limiter, metrics);
 //! - [`Error`] (`error`): the one error enum, sent as `application/problem+json`;
 //! - `auth`: bearer keys, checked against the store on every request, and the rate limit;
-//! - `limit`: a token bucket per key (or per client address on open endpoints);
+//! - `limit`: the rate limit per key (or per client address on open endpoints), on `governor`;
 //! - `layers`: the request span, metrics recording and problem bodies for bare errors;
-//! - `metrics`: counters and a latency histogram in the Prometheus text format;
+//! - `metrics`: counters and a latency histogram in the Prometheus text format, in a
+//!   `metrics-exporter-prometheus` recorder of this server's own (no global recorder);
 //! - `http/`: one module per resource, each with its `router()`: `assess` (assess and
 //!   interview), `assessments` (stored records), `reference` (findings and kb), `ops`
 //!   (health, readiness, metrics, the OpenAPI document);
@@ -71,18 +72,23 @@ pub async fn run(config: Config, engine: Engine) -> Result<(), Error> {
 }
 
 /// Serves `state` on `listener` until `shutdown` completes, then waits for the requests in
-/// flight to finish. Tests pass a listener bound to port 0 and a oneshot receiver.
+/// flight to finish. Tests pass a listener bound to port 0 and a oneshot receiver. The metrics'
+/// upkeep runs beside it, for as long as it serves.
 pub async fn serve<F>(listener: TcpListener, state: AppState, shutdown: F) -> Result<(), Error>
 where
     F: Future<Output = ()> + Send + 'static,
 {
-    axum::serve(
+    let metrics = Arc::clone(&state.metrics);
+    let upkeep = tokio::spawn(async move { metrics.upkeep().await });
+    let served = axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
     .await
-    .map_err(Error::Serve)
+    .map_err(Error::Serve);
+    upkeep.abort();
+    served
 }
 
 /// The router with every route and layer, for [`serve`] or for `tower::ServiceExt::oneshot`.

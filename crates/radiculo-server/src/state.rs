@@ -25,9 +25,9 @@ pub struct AppState {
     pub(crate) store: Store,
     /// Whether stateless assessment needs a key too.
     pub(crate) require_key: bool,
-    /// Per-caller token buckets.
+    /// The rate limit, per caller.
     pub(crate) limiter: Arc<RateLimiter>,
-    /// Request counters.
+    /// Request counters, this server's own.
     pub(crate) metrics: Arc<Metrics>,
     /// How long a request may take.
     pub(crate) request_timeout: Duration,
