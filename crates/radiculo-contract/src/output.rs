@@ -419,6 +419,19 @@ struct PlanJson<'a> {
     unanswered: Option<OwnedFindings<'a>>,
 }
 
+impl<'a> PlanJson<'a> {
+    fn new(t: &'a AdviceTexts, unanswered: Option<OwnedFindings<'a>>) -> PlanJson<'a> {
+        PlanJson {
+            id: &t.id,
+            audience: t.audience,
+            text: &t.text,
+            source: &t.source,
+            topic: &t.topic,
+            unanswered,
+        }
+    }
+}
+
 #[derive(Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct QuestionJson<'a> {
@@ -609,19 +622,12 @@ fn model<'a>(
             .plan
             .iter()
             .map(|&i| {
-                let t = &texts.advice[i];
                 let lists = &kb.advice[i].lists_unanswered;
-                PlanJson {
-                    id: &t.id,
-                    audience: t.audience,
-                    text: &t.text,
-                    source: &t.source,
-                    topic: &t.topic,
-                    unanswered: (!lists.is_empty()).then(|| OwnedFindings {
-                        ids: case.unanswered(lists),
-                        texts: &texts.findings,
-                    }),
-                }
+                let unanswered = (!lists.is_empty()).then(|| OwnedFindings {
+                    ids: case.unanswered(lists),
+                    texts: &texts.findings,
+                });
+                PlanJson::new(&texts.advice[i], unanswered)
             })
             .collect(),
         next_question: a.next_question.as_ref().map(|q| {
