@@ -134,8 +134,8 @@ async fn create(
     body: CaseBody,
 ) -> Result<Response, Error> {
     let assessment = state.engine.assess(&body.case, Options::default());
-    // Written once, by the byte writer with the knowledge-base texts already escaped: the same
-    // text is stored and embedded in the answer, with no second parse (a stored record read
+    // Written once, from the contract's model with the knowledge-base texts already serialised:
+    // the same text is stored and embedded in the answer, with no second parse (a stored record read
     // back is checked in `Record::of` instead).
     let mut assessment_json = Vec::with_capacity(32 * 1024);
     state
