@@ -8,6 +8,7 @@
 
 mod input;
 mod output;
+mod wire;
 
 use radiculo_engine::{Case, Engine, Mode, Sex};
 use radiculo_kb::{Vocabulary, contract, vocab::SYMPTOM_KINDS};

@@ -20,6 +20,8 @@ use serde::Serialize;
 use serde::ser::{SerializeStruct, Serializer};
 use serde_json::value::RawValue;
 
+use crate::wire::{self, OrNull, Wire, model};
+
 /// Which rendering of the assessment to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Form {
@@ -66,11 +68,11 @@ impl<E: Borrow<Engine>> JsonWriter<E> {
     /// Appends the assessment of `case`, in `form`, as one line-free JSON object to `out`.
     pub fn write(&self, case: &Case, a: &Assessment<'_>, form: Form, out: &mut Vec<u8>) {
         let model = self.model(case, a);
-        let written = match form {
-            Form::Full => serde_json::to_writer(&mut *out, &model),
-            Form::Compact => serde_json::to_writer(&mut *out, &Compact(&model)),
-        };
-        written.expect("an assessment always serializes into a Vec");
+        match form {
+            Form::Full => model.write(out),
+            Form::Compact => serde_json::to_writer(&mut *out, &Compact(&model))
+                .expect("an assessment always serializes into a Vec"),
+        }
     }
 }
 
@@ -108,14 +110,14 @@ struct ConditionTexts {
     icd10: Raw,
     snomed: Option<Raw>,
     patient_name: Raw,
-    mechanism: &'static str,
+    mechanism: Raw,
     icd10_display: Raw,
 }
 
 #[derive(Debug)]
 struct AdviceTexts {
     id: Raw,
-    audience: &'static str,
+    audience: Raw,
     text: Raw,
     source: Raw,
     topic: Raw,
@@ -123,6 +125,7 @@ struct AdviceTexts {
 
 #[derive(Debug)]
 struct LevelTexts {
+    name: Raw,
     headline: Raw,
     instruction: Raw,
     clinician_headline: Raw,
@@ -151,6 +154,10 @@ struct Texts {
     advice: Vec<AdviceTexts>,
     /// By level index.
     levels: Vec<LevelTexts>,
+    /// By [`Side::index`].
+    sides: [Raw; 2],
+    /// `absent`, `present`.
+    states: [Raw; 2],
     /// By likelihood word.
     likelihood: Vec<Raw>,
 }
@@ -186,7 +193,7 @@ impl Texts {
                     icd10: raw(&c.icd10),
                     snomed: c.snomed.as_ref().map(|(id, _)| raw(id)),
                     patient_name: raw(&c.patient_name),
-                    mechanism: c.mechanism.as_str(),
+                    mechanism: raw(c.mechanism.as_str()),
                     icd10_display: raw(&c.icd10_display),
                 })
                 .collect(),
@@ -204,7 +211,7 @@ impl Texts {
                 .iter()
                 .map(|p| AdviceTexts {
                     id: raw(&p.id),
-                    audience: p.audience.as_str(),
+                    audience: raw(p.audience.as_str()),
                     text: raw(&p.text),
                     source: raw(&p.source.text),
                     topic: raw(&p.topic),
@@ -214,12 +221,15 @@ impl Texts {
                 .levels
                 .iter()
                 .map(|l| LevelTexts {
+                    name: raw(l.level.as_str()),
                     headline: raw(&l.headline),
                     instruction: raw(&l.instruction),
                     clinician_headline: raw(&l.clinician_headline),
                     clinician_instruction: raw(&l.clinician_instruction),
                 })
                 .collect(),
+            sides: Side::BOTH.map(|s| raw(s.as_str())),
+            states: ["absent", "present"].map(raw),
             // An empty list of words gives the empty word, as `Kb::likelihood_word` does.
             likelihood: (kb.likelihood_words.iter().map(|w| w.word.as_str()))
                 .chain(kb.likelihood_words.is_empty().then_some(""))
@@ -256,203 +266,187 @@ fn target_name(kb: &Kb, t: &ExplanationTarget) -> String {
     }
 }
 
-/// The assessment, shaped for JSON: the contract's assessment (v1.1).
-#[derive(Debug, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct AssessmentJson<'a> {
-    /// The caller's case id, echoed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<&'a str>,
-    /// The knowledge-base version.
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
-    pub kb_version: &'a RawValue,
-    /// What the tool is and is not.
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
-    pub disclaimer: &'a RawValue,
-    triage: TriageJson<'a>,
-    red_flags: Vec<RedFlagJson<'a>>,
-    mechanism: MechanismJson,
-    roots: Vec<RootJson<'a>>,
-    conditions: Vec<ConditionJson<'a>>,
-    /// Held in the order the weights add up (each conclusion's chain); listed strongest first.
-    #[serde(serialize_with = "strongest_first")]
-    explanation: Vec<ExplanationJson<'a>>,
-    explanation_targets: Vec<TargetJson<'a>>,
-    plan: Vec<PlanJson<'a>>,
-    next_question: Option<QuestionJson<'a>>,
-}
+model! {
+    /// The assessment, shaped for JSON: the contract's assessment (v1.1).
+    pub struct AssessmentJson<'a> {
+        /// The caller's case id, echoed.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub id: Option<&'a str>,
+        /// The knowledge-base version.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        pub kb_version: &'a RawValue,
+        /// What the tool is and is not.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        pub disclaimer: &'a RawValue,
+        triage: TriageJson<'a>,
+        red_flags: Vec<RedFlagJson<'a>>,
+        mechanism: MechanismJson,
+        roots: Vec<RootJson<'a>>,
+        conditions: Vec<ConditionJson<'a>>,
+        #[cfg_attr(feature = "openapi", schema(value_type = Vec<ExplanationJson<'static>>))]
+        explanation: Explanation<'a>,
+        explanation_targets: Vec<TargetJson<'a>>,
+        plan: Vec<PlanJson<'a>>,
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<QuestionJson<'static>>))]
+        next_question: OrNull<QuestionJson<'a>>,
+    }
 
-#[derive(Debug, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-struct TriageJson<'a> {
-    level: &'static str,
-    /// What to do, in a few words, for the person (the knowledge base's text for the level).
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
-    headline: &'a RawValue,
-    /// Where to go and how fast, for the person.
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
-    instruction: &'a RawValue,
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
-    clinician_headline: &'a RawValue,
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
-    clinician_instruction: &'a RawValue,
-    reasons: Vec<ReasonJson<'a>>,
-}
+    struct TriageJson<'a> {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        level: &'a RawValue,
+        /// What to do, in a few words, for the person (the knowledge base's text for the level).
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        headline: &'a RawValue,
+        /// Where to go and how fast, for the person.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        instruction: &'a RawValue,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        clinician_headline: &'a RawValue,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        clinician_instruction: &'a RawValue,
+        reasons: Vec<ReasonJson<'a>>,
+    }
 
-#[derive(Debug, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-struct ReasonJson<'a> {
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
-    text: &'a RawValue,
-    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
-    findings: Findings<'a>,
-    level: &'static str,
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
-    rule: &'a RawValue,
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
-    clinician_text: &'a RawValue,
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
-    source: &'a RawValue,
-}
+    struct ReasonJson<'a> {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        text: &'a RawValue,
+        #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
+        findings: Findings<'a>,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        level: &'a RawValue,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        rule: &'a RawValue,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        clinician_text: &'a RawValue,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        source: &'a RawValue,
+    }
 
-#[derive(Debug, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-struct RedFlagJson<'a> {
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
-    id: &'a RawValue,
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
-    text: &'a RawValue,
-    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
-    findings: Findings<'a>,
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
-    clinician_text: &'a RawValue,
-    min_level: &'static str,
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
-    source: &'a RawValue,
-}
+    struct RedFlagJson<'a> {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        id: &'a RawValue,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        text: &'a RawValue,
+        #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
+        findings: Findings<'a>,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        clinician_text: &'a RawValue,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        min_level: &'a RawValue,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        source: &'a RawValue,
+    }
 
-#[derive(Debug, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-struct MechanismJson {
-    radicular: f64,
-    referred: f64,
-    other: f64,
-}
+    struct MechanismJson {
+        radicular: f64,
+        referred: f64,
+        other: f64,
+    }
 
-#[derive(Debug, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-struct RootJson<'a> {
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
-    root: &'a RawValue,
-    side: &'static str,
-    probability: f64,
-    /// The probability in words, for people who prefer words.
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
-    likelihood: &'a RawValue,
-}
+    struct RootJson<'a> {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        root: &'a RawValue,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        side: &'a RawValue,
+        probability: f64,
+        /// The probability in words, for people who prefer words.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        likelihood: &'a RawValue,
+    }
 
-#[derive(Debug, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-struct ConditionJson<'a> {
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
-    id: &'a RawValue,
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
-    name: &'a RawValue,
-    probability: f64,
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
-    icd10: &'a RawValue,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
-    snomed: Option<&'a RawValue>,
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
-    patient_name: &'a RawValue,
-    mechanism: &'static str,
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
-    icd10_display: &'a RawValue,
-    /// The probability in words, for people who prefer words.
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
-    likelihood: &'a RawValue,
-}
+    struct ConditionJson<'a> {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        id: &'a RawValue,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        name: &'a RawValue,
+        probability: f64,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        icd10: &'a RawValue,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+        snomed: Option<&'a RawValue>,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        patient_name: &'a RawValue,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        mechanism: &'a RawValue,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        icd10_display: &'a RawValue,
+        /// The probability in words, for people who prefer words.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        likelihood: &'a RawValue,
+    }
 
-#[derive(Debug, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-struct ExplanationJson<'a> {
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
-    finding: &'a RawValue,
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
-    target: &'a RawValue,
-    weight: f64,
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
-    source: &'a RawValue,
-    state: &'static str,
-    /// Which conclusion (index into `explanation_targets`) the weight belongs to.
-    #[serde(skip)]
-    conclusion: usize,
-}
+    struct ExplanationJson<'a> {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        finding: &'a RawValue,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        target: &'a RawValue,
+        weight: f64,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        source: &'a RawValue,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        state: &'a RawValue,
+    }
 
-#[derive(Debug, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-struct TargetJson<'a> {
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
-    target: &'a RawValue,
-    prior_log_odds: f64,
-    posterior_log_odds: f64,
-    prior_probability: f64,
-    posterior_probability: f64,
-}
+    struct TargetJson<'a> {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        target: &'a RawValue,
+        prior_log_odds: f64,
+        posterior_log_odds: f64,
+        prior_probability: f64,
+        posterior_probability: f64,
+    }
 
-#[derive(Debug, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-struct PlanJson<'a> {
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
-    id: &'a RawValue,
-    audience: &'static str,
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
-    text: &'a RawValue,
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
-    source: &'a RawValue,
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
-    topic: &'a RawValue,
-    /// For an item that lists questions still to answer: those not yet answered.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<String>>))]
-    unanswered: Option<OwnedFindings<'a>>,
+    struct PlanJson<'a> {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        id: &'a RawValue,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        audience: &'a RawValue,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        text: &'a RawValue,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        source: &'a RawValue,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        topic: &'a RawValue,
+        /// For an item that lists questions still to answer: those not yet answered.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<String>>))]
+        unanswered: Option<OwnedFindings<'a>>,
+    }
+
+    struct QuestionJson<'a> {
+        id: &'a str,
+        text: &'a str,
+        why: &'a str,
+        /// `finding`, `group` or `number`.
+        kind: &'static str,
+        /// The group's finding ids (the contract's field).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<String>>))]
+        items: Option<Findings<'a>>,
+        /// For a number: the range and what its ends mean.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        min: Option<u8>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        max: Option<u8>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        min_label: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        max_label: Option<&'a str>,
+    }
 }
 
 impl<'a> PlanJson<'a> {
     fn new(t: &'a AdviceTexts, unanswered: Option<OwnedFindings<'a>>) -> PlanJson<'a> {
         PlanJson {
             id: &t.id,
-            audience: t.audience,
+            audience: &t.audience,
             text: &t.text,
             source: &t.source,
             topic: &t.topic,
             unanswered,
         }
     }
-}
-
-#[derive(Debug, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-struct QuestionJson<'a> {
-    id: &'a str,
-    text: &'a str,
-    why: &'a str,
-    /// `finding`, `group` or `number`.
-    kind: &'static str,
-    /// The group's finding ids (the contract's field).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<String>>))]
-    items: Option<Findings<'a>>,
-    /// For a number: the range and what its ends mean.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    min: Option<u8>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    max: Option<u8>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    min_label: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    max_label: Option<&'a str>,
 }
 
 /// Finding ids, written as their serialised ids.
@@ -478,24 +472,83 @@ struct OwnedFindings<'a> {
 
 impl Serialize for OwnedFindings<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.as_findings().serialize(s)
+    }
+}
+
+impl Wire for Findings<'_> {
+    fn write(&self, out: &mut Vec<u8>) {
+        wire::list(self.ids.iter().map(|f| &*self.texts[f.index()]), out);
+    }
+}
+
+impl Wire for OwnedFindings<'_> {
+    fn write(&self, out: &mut Vec<u8>) {
+        self.as_findings().write(out);
+    }
+}
+
+impl OwnedFindings<'_> {
+    fn as_findings(&self) -> Findings<'_> {
         Findings {
             ids: &self.ids,
             texts: self.texts,
         }
-        .serialize(s)
     }
 }
 
-/// The explanation, each conclusion's weights strongest first; stable, so equal weights keep
-/// the chain order.
-fn strongest_first<S: Serializer>(rows: &[ExplanationJson<'_>], s: S) -> Result<S::Ok, S::Error> {
-    let mut order: Vec<&ExplanationJson<'_>> = rows.iter().collect();
-    order.sort_by(|x, y| {
-        x.conclusion
-            .cmp(&y.conclusion)
-            .then(y.weight.abs().total_cmp(&x.weight.abs()))
-    });
-    s.collect_seq(order)
+/// The explanation, held in the order the weights add up (each conclusion's chain, which the
+/// compact form lists); the full form lists each conclusion's weights strongest first.
+#[derive(Debug)]
+struct Explanation<'a> {
+    rows: Vec<ExplanationJson<'a>>,
+    /// Indices into `rows`: each conclusion's strongest first, equal weights in chain order.
+    strongest_first: Vec<usize>,
+}
+
+impl<'a> Explanation<'a> {
+    fn new(a: &Assessment<'_>, texts: &'a Texts) -> Explanation<'a> {
+        let len = a.explanations.iter().map(|e| e.weights.len()).sum();
+        let mut rows = Vec::with_capacity(len);
+        let mut strongest_first = Vec::with_capacity(len);
+        for e in &a.explanations {
+            let target = texts.target(&e.target);
+            let start = rows.len();
+            rows.extend(e.weights.iter().map(|w| ExplanationJson {
+                finding: &texts.findings[w.finding.index()],
+                target,
+                weight: w.weight,
+                source: &texts.finding_sources[w.finding.index()],
+                state: &texts.states[usize::from(w.present)],
+            }));
+            strongest_first.extend(start..rows.len());
+            // A stable sort, so equal weights keep the chain order.
+            strongest_first[start..].sort_by(|&x, &y| {
+                let weight = |i: usize| rows[i].weight.abs();
+                weight(y).total_cmp(&weight(x))
+            });
+        }
+        Explanation {
+            rows,
+            strongest_first,
+        }
+    }
+
+    fn listed(&self) -> impl Iterator<Item = &ExplanationJson<'a>> {
+        self.strongest_first.iter().map(|&i| &self.rows[i])
+    }
+}
+
+impl Serialize for Explanation<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.listed())
+    }
+}
+
+impl Wire for Explanation<'_> {
+    fn write(&self, out: &mut Vec<u8>) {
+        wire::list(self.listed(), out);
+    }
 }
 
 fn sigmoid(log_odds: f64) -> f64 {
@@ -523,7 +576,7 @@ fn model<'a>(
         ReasonJson {
             text: &t.patient,
             findings: findings(&r.findings),
-            level: r.level.as_str(),
+            level: &texts.levels[r.level.index()].name,
             rule: &t.id,
             clinician_text: &t.clinician,
             source: &t.source,
@@ -536,7 +589,7 @@ fn model<'a>(
         kb_version: &texts.kb_version,
         disclaimer: &texts.disclaimer,
         triage: TriageJson {
-            level: a.triage.level.as_str(),
+            level: &level.name,
             headline: &level.headline,
             instruction: &level.instruction,
             clinician_headline: &level.clinician_headline,
@@ -553,7 +606,7 @@ fn model<'a>(
                     text: &t.patient,
                     findings: findings(&f.findings),
                     clinician_text: &t.clinician,
-                    min_level: f.def(kb).min_level.as_str(),
+                    min_level: &texts.levels[f.def(kb).min_level.index()].name,
                     source: &t.source,
                 }
             })
@@ -568,7 +621,7 @@ fn model<'a>(
             .iter()
             .map(|r| RootJson {
                 root: &texts.roots[r.root],
-                side: r.side.as_str(),
+                side: &texts.sides[r.side.index()],
                 probability: r.probability,
                 likelihood: likelihood(kb, texts, r.probability),
             })
@@ -585,28 +638,13 @@ fn model<'a>(
                     icd10: &t.icd10,
                     snomed: t.snomed.as_deref(),
                     patient_name: &t.patient_name,
-                    mechanism: t.mechanism,
+                    mechanism: &t.mechanism,
                     icd10_display: &t.icd10_display,
                     likelihood: likelihood(kb, texts, c.probability),
                 }
             })
             .collect(),
-        explanation: a
-            .explanations
-            .iter()
-            .enumerate()
-            .flat_map(|(conclusion, e)| {
-                let target = texts.target(&e.target);
-                e.weights.iter().map(move |w| ExplanationJson {
-                    finding: &texts.findings[w.finding.index()],
-                    target,
-                    weight: w.weight,
-                    source: &texts.finding_sources[w.finding.index()],
-                    state: if w.present { "present" } else { "absent" },
-                    conclusion,
-                })
-            })
-            .collect(),
+        explanation: Explanation::new(a, texts),
         explanation_targets: a
             .explanations
             .iter()
@@ -630,7 +668,7 @@ fn model<'a>(
                 PlanJson::new(&texts.advice[i], unanswered)
             })
             .collect(),
-        next_question: a.next_question.as_ref().map(|q| {
+        next_question: OrNull(a.next_question.as_ref().map(|q| {
             let number = match &q.kind {
                 QuestionKind::Number(n) => Some(*n),
                 _ => None,
@@ -653,7 +691,7 @@ fn model<'a>(
                 min_label: number.map(|n| n.min_label.as_str()),
                 max_label: number.map(|n| n.max_label.as_str()),
             }
-        }),
+        })),
     }
 }
 
@@ -670,8 +708,8 @@ impl<T, U: Serialize, F: Fn(&T) -> U> Serialize for Each<'_, T, F> {
 }
 
 #[derive(Serialize)]
-struct CompactTriage<R: Serialize> {
-    level: &'static str,
+struct CompactTriage<'m, R: Serialize> {
+    level: &'m RawValue,
     reasons: R,
 }
 
@@ -719,12 +757,12 @@ impl<'m> Serialize for Compact<'m> {
         )?;
         o.serialize_field(
             "explanation",
-            &Each(&m.explanation, |e: &ExplanationJson<'m>| {
+            &Each(&m.explanation.rows, |e: &ExplanationJson<'m>| {
                 (e.finding, e.target, e.weight)
             }),
         )?;
         o.serialize_field("plan", &Each(&m.plan, |p: &PlanJson<'m>| p.id))?;
-        if let Some(q) = &m.next_question {
+        if let Some(q) = &m.next_question.0 {
             o.serialize_field("next_question", q.id)?;
         }
         o.end()

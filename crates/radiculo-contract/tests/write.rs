@@ -1,17 +1,24 @@
 //! The renderings and the fast case parser against their references.
 //!
-//! The compact form must be the full form's numbers, ids, codes and levels, as its
-//! documentation says, worked out independently from the full form's JSON; it also has its
-//! own reviewed snapshots (the full form's are in `snapshots.rs`). `parse_case`'s fast path
-//! must give the same case as `case_from_value` for every text both accept. The cases are
-//! the case files and every labelled evaluation case, with and without the next question.
+//! The full form, which a writer generated from the model's declarations writes, must be the
+//! bytes serde_json writes for the same model. The compact form must be the full form's
+//! numbers, ids, codes and levels, as its documentation says, worked out independently from
+//! the full form's JSON; it also has its own reviewed snapshots (the full form's are in
+//! `snapshots.rs`). `parse_case`'s fast path must give the same case as `case_from_value` for
+//! every text both accept. The cases are the case files and every labelled evaluation case,
+//! with and without the next question, and random ones.
 
+use std::sync::OnceLock;
+
+use proptest::prelude::*;
 use radiculo_contract::{Form, JsonWriter, case_from_value, parse_case};
-use radiculo_engine::{Engine, Options};
+use radiculo_engine::{Case, Engine, Options};
+use radiculo_kb::FindingId;
 use serde_json::Value;
 
-fn engine() -> Engine {
-    Engine::new(radiculo_kb::load(radiculo_kb::embedded()).unwrap())
+fn engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| Engine::new(radiculo_kb::load(radiculo_kb::embedded()).unwrap()))
 }
 
 /// `(name, case JSON text)` for every case file and every evaluation case.
@@ -30,22 +37,71 @@ fn cases() -> Vec<(String, String)> {
             (name, std::fs::read_to_string(p).unwrap())
         })
         .collect();
-    let eval = std::fs::read_to_string(format!("{root}/../../eval/cases.jsonl")).unwrap();
-    for (i, line) in eval.lines().filter(|l| !l.trim().is_empty()).enumerate() {
-        let labelled: Value = serde_json::from_str(line).unwrap();
-        cases.push((format!("eval line {}", i + 1), labelled["case"].to_string()));
+    for file in ["cases", "published"] {
+        let eval = std::fs::read_to_string(format!("{root}/../../eval/{file}.jsonl")).unwrap();
+        for (i, line) in eval.lines().filter(|l| !l.trim().is_empty()).enumerate() {
+            let labelled: Value = serde_json::from_str(line).unwrap();
+            cases.push((format!("eval {file} line {}", i + 1), labelled["case"].to_string()));
+        }
     }
     assert!(cases.len() > 100, "the cases are missing");
     cases
 }
 
+/// The full form as written, and as serde_json writes the model.
+fn full_both_ways(writer: &JsonWriter<&'static Engine>, case: &Case, next_question: bool) -> [String; 2] {
+    let assessment = writer.engine().assess(case, Options { next_question });
+    let mut written = Vec::new();
+    writer.write(case, &assessment, Form::Full, &mut written);
+    let serde = serde_json::to_vec(&writer.model(case, &assessment)).unwrap();
+    [written, serde].map(|bytes| String::from_utf8(bytes).unwrap())
+}
+
+#[test]
+fn the_full_form_is_the_model_as_serde_writes_it() {
+    let engine = engine();
+    let writer = JsonWriter::new(engine);
+    for (name, text) in cases() {
+        let case = parse_case(engine, &text).unwrap();
+        for next_question in [true, false] {
+            let [written, serde] = full_both_ways(&writer, &case, next_question);
+            assert_eq!(written, serde, "{name} (next question {next_question})");
+        }
+    }
+}
+
+proptest! {
+    /// Random answers reach triage reasons, plan items and questions the files may not, and
+    /// random ids every kind of character.
+    #[test]
+    fn the_full_form_is_the_model_as_serde_writes_it_for_random_cases(
+        id in proptest::option::of(any::<String>()),
+        age in 16u8..=110,
+        answers in proptest::collection::vec((any::<u16>(), any::<bool>()), 0..60),
+        pain_score in proptest::option::of(0u8..=10),
+        next_question in any::<bool>(),
+    ) {
+        let engine = engine();
+        let writer = JsonWriter::new(engine);
+        let n = engine.kb().vocab.findings.len() as u16;
+        let mut case = Case::new(age);
+        case.id = id;
+        for (f, present) in answers {
+            case.set(FindingId(f % n), Some(present));
+        }
+        case.pain_score = pain_score;
+        let [written, serde] = full_both_ways(&writer, &case, next_question);
+        prop_assert_eq!(written, serde);
+    }
+}
+
 #[test]
 fn the_compact_form_is_the_full_form_without_its_sentences() {
     let engine = engine();
-    let writer = JsonWriter::new(&engine);
+    let writer = JsonWriter::new(engine);
     let (mut full, mut compact) = (Vec::new(), Vec::new());
     for (name, text) in cases() {
-        let case = parse_case(&engine, &text).unwrap();
+        let case = parse_case(engine, &text).unwrap();
         for next_question in [true, false] {
             let assessment = engine.assess(&case, Options { next_question });
             full.clear();
@@ -135,25 +191,27 @@ fn project(full: &Value) -> Value {
 #[test]
 fn texts_that_need_escaping_are_escaped() {
     let engine = engine();
-    let id = "a \"quoted\" id\\ with\ta tab, \u{1}, caf\u{e9} and a long tail to pass one block";
+    let id = "a \"quoted\" id\\ with\ta tab, \u{1}, \u{7f}, caf\u{e9} and a long tail to pass one block";
     let text = serde_json::json!({"id": id, "age": 47}).to_string();
-    let case = parse_case(&engine, &text).unwrap();
+    let case = parse_case(engine, &text).unwrap();
     let assessment = engine.assess(&case, Options::default());
-    let writer = JsonWriter::new(&engine);
+    let writer = JsonWriter::new(engine);
     for form in [Form::Full, Form::Compact] {
         let mut out = Vec::new();
         writer.write(&case, &assessment, form, &mut out);
         let back: Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(back["id"], id, "{form:?}");
     }
+    let [written, serde] = full_both_ways(&writer, &case, true);
+    assert_eq!(written, serde);
 }
 
 #[test]
 fn compact_assessments_of_the_case_files() {
     let engine = engine();
-    let writer = JsonWriter::new(&engine);
+    let writer = JsonWriter::new(engine);
     for (name, text) in cases().into_iter().filter(|(n, _)| !n.starts_with("eval")) {
-        let case = parse_case(&engine, &text).unwrap();
+        let case = parse_case(engine, &text).unwrap();
         let assessment = engine.assess(&case, Options::default());
         let mut out = Vec::new();
         writer.write(&case, &assessment, Form::Compact, &mut out);
@@ -179,8 +237,8 @@ fn the_fast_parser_gives_the_case_the_value_path_gives() {
     for text in texts {
         let value: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(
-            parse_case(&engine, &text),
-            case_from_value(&engine, &value),
+            parse_case(engine, &text),
+            case_from_value(engine, &value),
             "{text}"
         );
     }
