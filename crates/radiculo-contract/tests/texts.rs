@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use proptest::prelude::*;
 use radiculo_engine::{Case, Engine, Options};
-use radiculo_kb::{FindingId, TriageLevel};
+use radiculo_kb::TriageLevel;
 
 fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
@@ -86,46 +86,8 @@ fn check(case: &Case) -> Result<(), String> {
     Ok(())
 }
 
-/// A random case, as in the safety tests but smaller.
 fn arb_case() -> impl Strategy<Value = Case> {
-    let n = engine().kb().vocab.findings.len();
-    (
-        16u8..=110,
-        proptest::option::of(0u32..4000),
-        proptest::option::of(0u8..=10),
-        proptest::collection::vec(0u8..100, n),
-        prop_oneof![Just(1u8), Just(3u8), Just(10u8)],
-        any::<bool>(),
-    )
-        .prop_map(
-            |(age, duration_days, pain_score, states, density, screen_clear)| {
-                let kb = engine().kb();
-                let evidence: Vec<(FindingId, bool)> = states
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, s)| {
-                        let f = FindingId(i as u16);
-                        if screen_clear && kb.screen.findings.contains(f) {
-                            Some((f, false))
-                        } else if *s < density {
-                            Some((f, true))
-                        } else if *s < 40 {
-                            Some((f, false))
-                        } else {
-                            None
-                        }
-                    })
-                    .collect();
-                let mut case = Case::new(age);
-                case.duration_days = duration_days;
-                for (f, present) in evidence {
-                    case.set(f, Some(present));
-                }
-                case.pain_score = pain_score;
-                case.pain_score_asked = pain_score.is_some();
-                case
-            },
-        )
+    radiculo_engine::testing::arb_case(engine())
 }
 
 proptest! {

@@ -13,7 +13,6 @@ use std::sync::OnceLock;
 use proptest::prelude::*;
 use radiculo_contract::{Form, JsonWriter, case_from_value, parse_case};
 use radiculo_engine::{Case, Engine, Options};
-use radiculo_kb::FindingId;
 use serde_json::Value;
 
 fn engine() -> &'static Engine {
@@ -41,7 +40,10 @@ fn cases() -> Vec<(String, String)> {
         let eval = std::fs::read_to_string(format!("{root}/../../eval/{file}.jsonl")).unwrap();
         for (i, line) in eval.lines().filter(|l| !l.trim().is_empty()).enumerate() {
             let labelled: Value = serde_json::from_str(line).unwrap();
-            cases.push((format!("eval {file} line {}", i + 1), labelled["case"].to_string()));
+            cases.push((
+                format!("eval {file} line {}", i + 1),
+                labelled["case"].to_string(),
+            ));
         }
     }
     assert!(cases.len() > 100, "the cases are missing");
@@ -49,7 +51,11 @@ fn cases() -> Vec<(String, String)> {
 }
 
 /// The full form as written, and as serde_json writes the model.
-fn full_both_ways(writer: &JsonWriter<&'static Engine>, case: &Case, next_question: bool) -> [String; 2] {
+fn full_both_ways(
+    writer: &JsonWriter<&'static Engine>,
+    case: &Case,
+    next_question: bool,
+) -> [String; 2] {
     let assessment = writer.engine().assess(case, Options { next_question });
     let mut written = Vec::new();
     writer.write(case, &assessment, Form::Full, &mut written);
@@ -75,21 +81,12 @@ proptest! {
     /// random ids every kind of character.
     #[test]
     fn the_full_form_is_the_model_as_serde_writes_it_for_random_cases(
+        mut case in radiculo_engine::testing::arb_case(engine()),
         id in proptest::option::of(any::<String>()),
-        age in 16u8..=110,
-        answers in proptest::collection::vec((any::<u16>(), any::<bool>()), 0..60),
-        pain_score in proptest::option::of(0u8..=10),
         next_question in any::<bool>(),
     ) {
-        let engine = engine();
-        let writer = JsonWriter::new(engine);
-        let n = engine.kb().vocab.findings.len() as u16;
-        let mut case = Case::new(age);
+        let writer = JsonWriter::new(engine());
         case.id = id;
-        for (f, present) in answers {
-            case.set(FindingId(f % n), Some(present));
-        }
-        case.pain_score = pain_score;
         let [written, serde] = full_both_ways(&writer, &case, next_question);
         prop_assert_eq!(written, serde);
     }
@@ -191,7 +188,8 @@ fn project(full: &Value) -> Value {
 #[test]
 fn texts_that_need_escaping_are_escaped() {
     let engine = engine();
-    let id = "a \"quoted\" id\\ with\ta tab, \u{1}, \u{7f}, caf\u{e9} and a long tail to pass one block";
+    let id =
+        "a \"quoted\" id\\ with\ta tab, \u{1}, \u{7f}, caf\u{e9} and a long tail to pass one block";
     let text = serde_json::json!({"id": id, "age": 47}).to_string();
     let case = parse_case(engine, &text).unwrap();
     let assessment = engine.assess(&case, Options::default());

@@ -19,6 +19,8 @@ mod infer;
 mod question;
 pub mod safety;
 pub mod tables;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 use radiculo_kb::{
     AdviceDef, ConditionDef, FindingId, FindingSet, Kb, Mechanism, Side, TriageLevel,

@@ -251,23 +251,35 @@ pub fn run(engine: &Engine, args: &EvalArgs) -> anyhow::Result<()> {
             }
         }
     }
-    for (label, score) in [
+    let misses = [
         ("triage in the accepted set", triage),
         ("under-triage", under),
         ("emergencies caught", emergencies),
         ("top root", &root.engine),
         ("top condition", &condition.engine),
         ("top mechanism", mechanism),
-    ] {
+    ];
+    finish(out, "misses", &misses, args.check && failed)
+}
+
+/// Prints the report with each measure's cases that missed under `heading`, and fails when a
+/// checked threshold was not met.
+fn finish(
+    mut out: String,
+    heading: &str,
+    misses: &[(&str, &Score)],
+    failed: bool,
+) -> anyhow::Result<()> {
+    for (label, score) in misses {
         if !score.misses.is_empty() {
-            let _ = writeln!(out, "\nmisses, {label}:");
+            let _ = writeln!(out, "\n{heading}, {label}:");
             for m in &score.misses {
                 let _ = writeln!(out, "  {m}");
             }
         }
     }
     print!("{out}");
-    if args.check && failed {
+    if failed {
         return Err(BelowThreshold.into());
     }
     Ok(())
@@ -356,22 +368,11 @@ fn interview(engine: &Engine, args: &EvalArgs) -> anyhow::Result<()> {
         args.max_median_questions,
         if ok { "" } else { "  ABOVE" }
     );
-    for (label, score) in [
+    let differences = [
         ("triage", triage),
         ("condition", condition),
         ("root", root),
         ("emergencies", emergencies),
-    ] {
-        if !score.misses.is_empty() {
-            let _ = writeln!(out, "\ndifferences, {label}:");
-            for m in &score.misses {
-                let _ = writeln!(out, "  {m}");
-            }
-        }
-    }
-    print!("{out}");
-    if args.check && failed {
-        return Err(BelowThreshold.into());
-    }
-    Ok(())
+    ];
+    finish(out, "differences", &differences, args.check && failed)
 }
