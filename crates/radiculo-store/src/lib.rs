@@ -1,11 +1,14 @@
-//! Durable storage for radiculo: stored assessments and API keys, on SQLite (embedded, the
-//! default) or PostgreSQL (shared by several stateless servers), through one code path.
+//! Durable storage for radiculo: stored assessments, CDS Hooks feedback and API keys, on SQLite
+//! (embedded, the default) or PostgreSQL (shared by several stateless servers), through one code
+//! path.
 //!
-//! [`Store`] is the whole interface. It keeps two things: API keys (a public id, the tenant it
-//! belongs to and the SHA-256 of its secret; the secret itself is shown once and never stored)
-//! and assessments (the case and the assessment as the JSON text it is given, byte for byte,
-//! with the tenant, the time and the knowledge-base version). Every read and delete of an
-//! assessment is scoped to a tenant: another tenant's record looks absent.
+//! [`Store`] is the whole interface. It keeps three things: API keys (a public id, the tenant it
+//! belongs to and the SHA-256 of its secret; the secret itself is shown once and never stored),
+//! assessments (the case and the assessment as the JSON text it is given, byte for byte, with
+//! the tenant, the time and the knowledge-base version) and CDS Hooks feedback (each item of a
+//! `POST /cds-services/{id}/feedback` as the JSON text it is given, with the tenant, the service,
+//! the card, the outcome and both times; the items of one request are stored together or not at
+//! all). Every read and delete is scoped to a tenant: another tenant's record looks absent.
 //!
 //! This crate knows nothing about HTTP, the engine or the case format: it never parses the JSON
 //! it stores, reads no clock (the caller passes every time) and reads no environment or
@@ -35,14 +38,15 @@
 //! - `wal_autocheckpoint = 0`: no commit copies the log back into the database file on its
 //!   way out; a background task does that (see below).
 //!
-//! Assessments are inserted by one writer task with a connection of its own, which commits the
-//! inserts queued at that moment in one transaction and answers each caller only after that
-//! commit (and so its fsync) has returned: group commit, with the durability of one commit per
-//! record and a fraction of the fsyncs and none of the lock queueing. A second task checkpoints
-//! the log every second with a passive checkpoint, which blocks neither the writer nor readers.
-//! Reads, keys and deletes use a pool of connections. [`Store::close`] writes the queued inserts
-//! before it returns. (`writer.rs` says more.) On PostgreSQL every insert is its own
-//! transaction on the pool: the server commits concurrent transactions together by itself.
+//! Assessments and feedback are inserted by one writer task with a connection of its own, which
+//! commits the inserts queued at that moment in one transaction and answers each caller only
+//! after that commit (and so its fsync) has returned: group commit, with the durability of one
+//! commit per record and a fraction of the fsyncs and none of the lock queueing. A second task
+//! checkpoints the log every second with a passive checkpoint, which blocks neither the writer
+//! nor readers. Reads, keys and deletes use a pool of connections. [`Store::close`] writes the
+//! queued inserts before it returns. (`writer.rs` says more.) On PostgreSQL every insert (an
+//! assessment, or a feedback request's items) is its own transaction on the pool: the server
+//! commits concurrent transactions together by itself.
 //!
 //! The database is always a file (a missing file and its directory are created): an in-memory
 //! SQLite database would give each pooled connection a database of its own. On PostgreSQL a
@@ -56,6 +60,14 @@
 //! - `secret.rs`: key secrets, their hashes, ids and tenant names.
 //! - `sql_error.rs`: sqlx errors as loggable [`StoreError`]s.
 //! - `writer.rs`: SQLite's writer task (group commit) and checkpointer.
+//!
+//! # Feedback
+//! [`Store::insert_feedback`] and [`Store::list_feedback`] keep what CDS Hooks clients report of
+//! the cards they were shown. The store does not read the CDS request: the caller checks it and
+//! hands over each item's fields and its JSON text; the database checks only that the outcome is
+//! `accepted` or `overridden`. Rows are listed in the order they were received (newest first),
+//! by the sequence number the database gives them, as assessments are; `received_at` is the
+//! caller's time and is only kept.
 #![deny(missing_docs)]
 
 mod location;
@@ -95,13 +107,22 @@ const MAX_PAGE: u32 = 100;
 /// The columns of a stored assessment, in the order [`assessment_from_row`] reads them.
 const ASSESSMENT_COLUMNS: &str = "id, tenant, created_at, kb_version, case_json, assessment_json";
 
+/// The columns of a stored feedback item, in the order [`feedback_from_columns`] reads them.
+const FEEDBACK_COLUMNS: &str =
+    "id, tenant, service, card, outcome, outcome_timestamp, received_at, feedback_json";
+
+/// The statement that inserts one feedback item, its parameters in [`FEEDBACK_COLUMNS`]' order.
+const INSERT_FEEDBACK: &str = "INSERT INTO cds_feedback \
+     (id, tenant, service, card, outcome, outcome_timestamp, received_at, feedback_json) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+
 /// The storage: a pool of connections to one database (and on SQLite its writer task).
 /// Cloning is cheap and shares both.
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
-    /// SQLite's writer of assessments; `None` on PostgreSQL.
+    /// SQLite's writer of assessments and feedback; `None` on PostgreSQL.
     writer: Option<Writer>,
 }
 
@@ -254,7 +275,7 @@ impl Store {
             assessment_json: assessment_json.into(),
         };
         if let Some(writer) = &self.writer {
-            return writer.insert(record).await;
+            return writer.insert_assessment(record).await;
         }
         sqlx::query(
             "INSERT INTO assessments \
@@ -299,38 +320,21 @@ impl Store {
         limit: u32,
         cursor: Option<&str>,
     ) -> Result<Page, StoreError> {
-        let before = match cursor {
-            None => i64::MAX,
-            Some(cursor) => parse_cursor(cursor)?,
-        };
+        let before = before(cursor)?;
         let limit = limit.clamp(1, MAX_PAGE);
         // One more than the page, to learn whether another page follows.
         let sql = format!(
             "SELECT seq, {ASSESSMENT_COLUMNS} FROM assessments \
              WHERE tenant = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3"
         );
-        let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(tenant)
             .bind(before)
             .bind(i64::from(limit) + 1)
             .fetch_all(&self.pool)
             .await
-            .map_err(during("list assessments"))?;
-        let more = rows.len() > limit as usize;
-        rows.truncate(limit as usize);
-        let next = match (more, rows.last()) {
-            (true, Some(last)) => {
-                let seq: i64 = last.try_get(0).map_err(during("list assessments"))?;
-                Some(seq.to_string())
-            }
-            _ => None,
-        };
-        let items = rows
-            .iter()
-            .map(|row| assessment_from_columns(row, 1))
-            .collect::<Result<_, _>>()
-            .map_err(during("list assessments"))?;
-        Ok(Page { items, next })
+            .and_then(|rows| page_of(rows, limit, assessment_from_columns))
+            .map_err(during("list assessments"))
     }
 
     /// Deletes the tenant's assessment with this id for good. Returns false if there is none or
@@ -354,6 +358,107 @@ impl Store {
         }
         Ok(deleted)
     }
+
+    /// Stores the items of one CDS Hooks feedback request that `tenant` sent to CDS service
+    /// `service`, received at `now` (RFC 3339, the caller's clock), each under a new random id.
+    /// All of them are committed (and on SQLite synced to disk) in one transaction before this
+    /// returns, or none is. Returns their ids in the order of `items`.
+    ///
+    /// Only the tenant name is checked here; the request itself is the caller's to check. An
+    /// empty `items` stores nothing.
+    pub async fn insert_feedback(
+        &self,
+        tenant: &str,
+        service: &str,
+        items: &[NewFeedback],
+        now: &str,
+    ) -> Result<Vec<String>, StoreError> {
+        secret::check_tenant(tenant)?;
+        if items.is_empty() {
+            return Ok(Vec::new());
+        }
+        let records = items
+            .iter()
+            .map(|item| {
+                Ok(StoredFeedback {
+                    id: secret::new_record_id()?,
+                    tenant: tenant.to_owned(),
+                    service: service.to_owned(),
+                    card: item.card.clone(),
+                    outcome: item.outcome,
+                    outcome_timestamp: item.outcome_timestamp.clone(),
+                    received_at: now.to_owned(),
+                    json: item.json.clone(),
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let records = match &self.writer {
+            Some(writer) => writer.insert_feedback(records).await?,
+            None => {
+                let mut tx = self.pool.begin().await.map_err(during("insert feedback"))?;
+                if let Err(error) = insert_feedback_items(&mut tx, &records).await {
+                    // Explicitly, rather than on drop, which only schedules the rollback.
+                    let _ = tx.rollback().await;
+                    return Err(during("insert feedback")(error));
+                }
+                tx.commit().await.map_err(during("insert feedback"))?;
+                records
+            }
+        };
+        Ok(records.into_iter().map(|record| record.id).collect())
+    }
+
+    /// One page of the feedback `tenant` sent to CDS service `service`, newest first, paged as
+    /// [`Store::list_assessments`] pages: at most `limit` (clamped to 1..=100) items stored
+    /// before the one `cursor` points at, or the newest when `cursor` is `None`. Items of one
+    /// request come last first.
+    pub async fn list_feedback(
+        &self,
+        tenant: &str,
+        service: &str,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page<StoredFeedback>, StoreError> {
+        let before = before(cursor)?;
+        let limit = limit.clamp(1, MAX_PAGE);
+        // One more than the page, to learn whether another page follows.
+        let sql = format!(
+            "SELECT seq, {FEEDBACK_COLUMNS} FROM cds_feedback \
+             WHERE tenant = $1 AND service = $2 AND seq < $3 ORDER BY seq DESC LIMIT $4"
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(tenant)
+            .bind(service)
+            .bind(before)
+            .bind(i64::from(limit) + 1)
+            .fetch_all(&self.pool)
+            .await
+            .and_then(|rows| page_of(rows, limit, feedback_from_columns))
+            .map_err(during("list feedback"))
+    }
+}
+
+/// Inserts `items`, one statement each, on `conn` (inside the caller's transaction, on either
+/// backend). Feedback comes one or a few items at a time, so one statement a row costs little
+/// and keeps a single prepared statement.
+pub(crate) async fn insert_feedback_items(
+    conn: &mut AnyConnection,
+    items: &[StoredFeedback],
+) -> Result<(), sqlx::Error> {
+    for item in items {
+        sqlx::query(INSERT_FEEDBACK)
+            .bind(item.id.as_str())
+            .bind(item.tenant.as_str())
+            .bind(item.service.as_str())
+            .bind(item.card.as_str())
+            .bind(item.outcome.as_str())
+            .bind(item.outcome_timestamp.as_str())
+            .bind(item.received_at.as_str())
+            .bind(item.json.as_str())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// The pool settings shared by both backends. A caller waits at most [`ACQUIRE_TIMEOUT`] for a
@@ -435,7 +540,16 @@ async fn configure_sqlite(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-/// Reads a cursor handed out by [`Store::list_assessments`]: a positive sequence number.
+/// The sequence number a page starts below: the cursor's, or above every row without one.
+fn before(cursor: Option<&str>) -> Result<i64, StoreError> {
+    match cursor {
+        None => Ok(i64::MAX),
+        Some(cursor) => parse_cursor(cursor),
+    }
+}
+
+/// Reads a cursor handed out by [`Store::list_assessments`] or [`Store::list_feedback`]: a
+/// positive sequence number.
 fn parse_cursor(cursor: &str) -> Result<i64, StoreError> {
     if cursor.is_empty() || !cursor.bytes().all(|b| b.is_ascii_digit()) {
         return Err(StoreError::InvalidCursor);
@@ -444,6 +558,27 @@ fn parse_cursor(cursor: &str) -> Result<i64, StoreError> {
         Ok(seq) if seq > 0 => Ok(seq),
         _ => Err(StoreError::InvalidCursor),
     }
+}
+
+/// A page made of `rows`, which were fetched newest first with one row more than `limit` (to
+/// tell whether another page follows), each with its sequence number in column 0 and the record,
+/// read by `read`, from column 1 on.
+fn page_of<T>(
+    mut rows: Vec<AnyRow>,
+    limit: u32,
+    read: fn(&AnyRow, usize) -> Result<T, sqlx::Error>,
+) -> Result<Page<T>, sqlx::Error> {
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    let next = match (more, rows.last()) {
+        (true, Some(last)) => Some(last.try_get::<i64, _>(0)?.to_string()),
+        _ => None,
+    };
+    let items = rows
+        .iter()
+        .map(|row| read(row, 1))
+        .collect::<Result<_, _>>()?;
+    Ok(Page { items, next })
 }
 
 fn assessment_from_row(row: &AnyRow) -> Result<StoredAssessment, sqlx::Error> {
@@ -459,6 +594,26 @@ fn assessment_from_columns(row: &AnyRow, first: usize) -> Result<StoredAssessmen
         kb_version: row.try_get(first + 3)?,
         case_json: row.try_get(first + 4)?,
         assessment_json: row.try_get(first + 5)?,
+    })
+}
+
+/// Reads [`FEEDBACK_COLUMNS`] from `row`, starting at column `first`.
+fn feedback_from_columns(row: &AnyRow, first: usize) -> Result<StoredFeedback, sqlx::Error> {
+    let outcome: String = row.try_get(first + 4)?;
+    // The database's check allows nothing else; the value stays out of the error all the same.
+    let outcome = FeedbackOutcome::parse(&outcome).ok_or_else(|| sqlx::Error::ColumnDecode {
+        index: (first + 4).to_string(),
+        source: "not a feedback outcome".into(),
+    })?;
+    Ok(StoredFeedback {
+        id: row.try_get(first)?,
+        tenant: row.try_get(first + 1)?,
+        service: row.try_get(first + 2)?,
+        card: row.try_get(first + 3)?,
+        outcome,
+        outcome_timestamp: row.try_get(first + 5)?,
+        received_at: row.try_get(first + 6)?,
+        json: row.try_get(first + 7)?,
     })
 }
 
@@ -526,11 +681,73 @@ pub struct StoredAssessment {
     pub assessment_json: String,
 }
 
-/// One page of a tenant's records, newest first.
+/// One item of a CDS Hooks feedback request, as the caller read it, to be stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewFeedback {
+    /// The card the feedback is about (the card's `uuid`).
+    pub card: String,
+    /// What the user did with the card.
+    pub outcome: FeedbackOutcome,
+    /// When the user did it (`outcomeTimestamp`), as sent.
+    pub outcome_timestamp: String,
+    /// The whole feedback item, as the JSON text that was sent.
+    pub json: String,
+}
+
+/// A stored CDS Hooks feedback item, exactly as it was stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFeedback {
+    /// The item's id (a UUID).
+    pub id: String,
+    /// The tenant that sent it.
+    pub tenant: String,
+    /// The CDS service it was sent to (the `{id}` of `/cds-services/{id}/feedback`).
+    pub service: String,
+    /// The card it is about.
+    pub card: String,
+    /// What the user did with the card.
+    pub outcome: FeedbackOutcome,
+    /// When the user did it, as sent.
+    pub outcome_timestamp: String,
+    /// When it was received, as given by the caller that stored it.
+    pub received_at: String,
+    /// The whole feedback item, as JSON text.
+    pub json: String,
+}
+
+/// What a user did with a CDS Hooks card (`outcome` in the feedback).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FeedbackOutcome {
+    /// `accepted`: the user took the card's advice (possibly some of its suggestions).
+    Accepted,
+    /// `overridden`: the user chose not to follow it.
+    Overridden,
+}
+
+impl FeedbackOutcome {
+    /// The outcome as CDS Hooks writes it, and as it is stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FeedbackOutcome::Accepted => "accepted",
+            FeedbackOutcome::Overridden => "overridden",
+        }
+    }
+
+    /// The outcome CDS Hooks writes as `text` (exactly, case included), if any.
+    pub fn parse(text: &str) -> Option<FeedbackOutcome> {
+        match text {
+            "accepted" => Some(FeedbackOutcome::Accepted),
+            "overridden" => Some(FeedbackOutcome::Overridden),
+            _ => None,
+        }
+    }
+}
+
+/// One page of a tenant's records (assessments unless said otherwise), newest first.
 #[derive(Debug, Clone)]
-pub struct Page {
+pub struct Page<T = StoredAssessment> {
     /// The records.
-    pub items: Vec<StoredAssessment>,
+    pub items: Vec<T>,
     /// An opaque cursor for the next page, if there is one.
     pub next: Option<String>,
 }

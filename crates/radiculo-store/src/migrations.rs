@@ -20,17 +20,31 @@ struct Embedded {
     sql: &'static str,
 }
 
-const SQLITE: &[Embedded] = &[Embedded {
-    version: 1,
-    description: "initial schema",
-    sql: include_str!("../migrations/sqlite/0001_initial_schema.sql"),
-}];
+const SQLITE: &[Embedded] = &[
+    Embedded {
+        version: 1,
+        description: "initial schema",
+        sql: include_str!("../migrations/sqlite/0001_initial_schema.sql"),
+    },
+    Embedded {
+        version: 2,
+        description: "cds feedback",
+        sql: include_str!("../migrations/sqlite/0002_cds_feedback.sql"),
+    },
+];
 
-const POSTGRES: &[Embedded] = &[Embedded {
-    version: 1,
-    description: "initial schema",
-    sql: include_str!("../migrations/postgres/0001_initial_schema.sql"),
-}];
+const POSTGRES: &[Embedded] = &[
+    Embedded {
+        version: 1,
+        description: "initial schema",
+        sql: include_str!("../migrations/postgres/0001_initial_schema.sql"),
+    },
+    Embedded {
+        version: 2,
+        description: "cds feedback",
+        sql: include_str!("../migrations/postgres/0002_cds_feedback.sql"),
+    },
+];
 
 fn embedded(backend: Backend) -> &'static [Embedded] {
     match backend {
@@ -74,6 +88,14 @@ mod tests {
         (
             "postgres/0001_initial_schema.sql",
             "90037cb4ca1d9fbfafe81ba505baf027ae9da6dea4b7ae5d8a7d759990977efb",
+        ),
+        (
+            "sqlite/0002_cds_feedback.sql",
+            "98462be2c94dce45642a40f6b12dfe2c1088670e5b12d3bcdaeb2f6dbc52c08d",
+        ),
+        (
+            "postgres/0002_cds_feedback.sql",
+            "e458a36c957b15dacb09907de36aa9a4f740960e3d844f38e2c38f7aee10a711",
         ),
     ];
 

@@ -10,10 +10,17 @@ use crate::StoreError;
 
 /// Maps a sqlx error met while doing `operation` (a few words, such as "insert assessment").
 pub(crate) fn during(operation: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
-    move |error| StoreError::Database(format!("{operation}: {}", describe(&error)))
+    move |error| failed(operation, &describe(&error))
 }
 
-fn describe(error: &sqlx::Error) -> String {
+/// The error of `operation`, which failed as `description` (from [`describe`]) says. For one
+/// failure that several operations share, such as a transaction holding several callers' writes.
+pub(crate) fn failed(operation: &str, description: &str) -> StoreError {
+    StoreError::Database(format!("{operation}: {description}"))
+}
+
+/// What went wrong, in words that can go to a log.
+pub(crate) fn describe(error: &sqlx::Error) -> String {
     match error {
         sqlx::Error::Database(db) => {
             let mut text = match db.kind() {

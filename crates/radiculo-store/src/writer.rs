@@ -1,18 +1,19 @@
-//! SQLite's one writer of assessments: group commit, and checkpoints off the request path.
+//! SQLite's one writer of assessments and CDS feedback: group commit, and checkpoints off the
+//! request path.
 //!
 //! SQLite lets one connection write at a time, and with `synchronous = FULL` each commit waits
 //! for an fsync of the log. Storing each record in a transaction of its own from a pool of
 //! connections therefore makes the connections queue on the write lock and pays one fsync per
-//! record. Instead one task owns one connection and does every insert of an assessment: it takes
-//! whatever inserts are queued (at most [`MAX_BATCH`]), writes them in one transaction, and
-//! answers each caller only after COMMIT has returned, that is, after the fsync. An acknowledged
-//! record is exactly as durable as before; only the fsync is shared. Nothing waits on a timer to
-//! fill a batch: a lone insert is written at once, and inserts that arrive during a commit form
-//! the next batch.
+//! record. Instead one task owns one connection and does every insert: it takes whatever writes
+//! are queued (at most [`MAX_BATCH`]), writes them in one transaction, and answers each caller
+//! only after COMMIT has returned, that is, after the fsync. An acknowledged record is exactly as
+//! durable as before; only the fsync is shared. Nothing waits on a timer to fill a batch: a lone
+//! write is done at once, and writes that arrive during a commit form the next batch.
 //!
-//! A record that fails (a constraint, say) fails its whole transaction, so the batch is rolled
-//! back and each of its records is retried in a transaction of its own: one bad record never
-//! fails the others.
+//! A *write* is what one caller asked for, stored whole or not at all: one assessment, or every
+//! item of one feedback request. A write that fails (a constraint, say) fails its whole
+//! transaction, so the batch is rolled back and each of its writes is retried in a transaction of
+//! its own: one bad write never fails the others, and never leaves part of itself stored.
 //!
 //! Checkpoints (copying the log back into the database file, with an fsync of that file) would
 //! otherwise run inside whichever commit crosses SQLite's threshold, in the middle of a request.
@@ -26,7 +27,7 @@
 //! round finds little new; then it asks the writer to copy that little itself between two
 //! batches, where no write can race it, and the next batch restarts the log.
 //!
-//! [`Writer::close`] stops taking inserts, writes those already queued, stops the checkpoints,
+//! [`Writer::close`] stops taking writes, writes those already queued, stops the checkpoints,
 //! then checkpoints and truncates the log and closes both connections.
 
 use std::sync::Arc;
@@ -36,14 +37,14 @@ use std::time::Duration;
 use sqlx::{AnyConnection, Connection as _};
 use tokio::sync::{mpsc, oneshot, watch};
 
-use crate::sql_error::during;
-use crate::{StoreError, StoredAssessment};
+use crate::sql_error::{describe, during, failed};
+use crate::{StoreError, StoredAssessment, StoredFeedback};
 
-/// The most records written in one transaction. Large enough that the fsync is shared widely
-/// under load, small enough that a transaction (at about 26 KB a record) stays a few MB.
+/// The most writes in one transaction. Large enough that the fsync is shared widely under load,
+/// small enough that a transaction (at about 26 KB an assessment) stays a few MB.
 const MAX_BATCH: usize = 64;
 
-/// How many inserts may wait for the writer. Beyond that a caller waits to enqueue, which
+/// How many writes may wait for the writer. Beyond that a caller waits to enqueue, which
 /// pushes back on the requests instead of growing memory.
 const QUEUE: usize = 1024;
 
@@ -104,11 +105,75 @@ impl Statements {
     }
 }
 
-/// Where the writer answers: the record as stored, or why it was not.
-type Reply = oneshot::Sender<Result<StoredAssessment, StoreError>>;
+/// What errors of an assessment's write name.
+const INSERT_ASSESSMENT: &str = "insert assessment";
+
+/// What errors of a feedback request's write name.
+const INSERT_FEEDBACK: &str = "insert feedback";
+
+/// Where the writer answers: what was stored, or why it was not.
+type Reply<T> = oneshot::Sender<Result<T, StoreError>>;
+
+/// One caller's write, stored whole or not at all, and where to answer.
+enum Write {
+    /// One assessment.
+    Assessment(StoredAssessment, Reply<StoredAssessment>),
+    /// Every item of one feedback request, in order.
+    Feedback(Vec<StoredFeedback>, Reply<Vec<StoredFeedback>>),
+}
+
+impl Write {
+    /// What this write's errors name.
+    fn operation(&self) -> &'static str {
+        match self {
+            Write::Assessment(..) => INSERT_ASSESSMENT,
+            Write::Feedback(..) => INSERT_FEEDBACK,
+        }
+    }
+
+    /// Whether the caller has stopped waiting for the answer.
+    fn is_abandoned(&self) -> bool {
+        match self {
+            Write::Assessment(_, reply) => reply.is_closed(),
+            Write::Feedback(_, reply) => reply.is_closed(),
+        }
+    }
+
+    /// Tells the caller that its write is committed. (A caller that has gone meanwhile is not
+    /// told, which is fine: its write is stored.)
+    fn stored(self) {
+        match self {
+            Write::Assessment(record, reply) => {
+                let _ = reply.send(Ok(record));
+            }
+            Write::Feedback(items, reply) => {
+                let _ = reply.send(Ok(items));
+            }
+        }
+    }
+
+    /// Tells the caller that its write failed because of `error`: rolled back, or (after a
+    /// failed COMMIT) not known to be stored, and in either case not acknowledged.
+    fn fail(self, error: StoreError) {
+        match self {
+            Write::Assessment(_, reply) => {
+                let _ = reply.send(Err(error));
+            }
+            Write::Feedback(_, reply) => {
+                let _ = reply.send(Err(error));
+            }
+        }
+    }
+
+    /// [`Write::fail`] with a failure shared by several writes, named as this write's own.
+    fn fail_as(self, description: &str) {
+        let error = failed(self.operation(), description);
+        self.fail(error);
+    }
+}
 
 enum Command {
-    Insert(StoredAssessment, Reply),
+    Write(Write),
     Close,
 }
 
@@ -151,20 +216,40 @@ impl Writer {
     }
 
     /// Stores `record` and returns it once its transaction has committed (and been synced).
-    pub(crate) async fn insert(
+    pub(crate) async fn insert_assessment(
         &self,
         record: StoredAssessment,
     ) -> Result<StoredAssessment, StoreError> {
-        let (reply, answer) = oneshot::channel();
-        self.commands
-            .send(Command::Insert(record, reply))
+        self.write(INSERT_ASSESSMENT, |reply| Write::Assessment(record, reply))
             .await
-            .map_err(|_| closed())?;
-        // A dropped reply means the writer stopped without writing the record.
-        answer.await.map_err(|_| closed())?
     }
 
-    /// Writes what is queued, refuses further inserts and waits until the log is checkpointed
+    /// Stores all of `items` in one transaction, or none of them, and returns them once that
+    /// transaction has committed (and been synced).
+    pub(crate) async fn insert_feedback(
+        &self,
+        items: Vec<StoredFeedback>,
+    ) -> Result<Vec<StoredFeedback>, StoreError> {
+        self.write(INSERT_FEEDBACK, |reply| Write::Feedback(items, reply))
+            .await
+    }
+
+    /// Queues the write that `write` makes with the reply it is given, and waits for the answer.
+    async fn write<T>(
+        &self,
+        operation: &'static str,
+        write: impl FnOnce(Reply<T>) -> Write,
+    ) -> Result<T, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.commands
+            .send(Command::Write(write(reply)))
+            .await
+            .map_err(|_| closed(operation))?;
+        // A dropped reply means the writer stopped without doing the write.
+        answer.await.map_err(|_| closed(operation))?
+    }
+
+    /// Writes what is queued, refuses further writes and waits until the log is checkpointed
     /// and the writer's connections are closed. Calling it again just waits.
     pub(crate) async fn close(&self) {
         // A failed send means the writer is already closing or gone.
@@ -175,8 +260,8 @@ impl Writer {
     }
 }
 
-fn closed() -> StoreError {
-    during("insert assessment")(sqlx::Error::PoolClosed)
+fn closed(operation: &'static str) -> StoreError {
+    during(operation)(sqlx::Error::PoolClosed)
 }
 
 /// Opens a SQLite connection set up like every other (see the crate documentation).
@@ -190,13 +275,13 @@ async fn write_loop(
     mut queue: mpsc::Receiver<Command>,
     catch_up: &AtomicBool,
 ) {
-    let mut batch: Vec<(StoredAssessment, Reply)> = Vec::with_capacity(MAX_BATCH);
+    let mut batch: Vec<Write> = Vec::with_capacity(MAX_BATCH);
     let statements = Statements::new();
     while let Some(first) = queue.recv().await {
         let mut next = Some(first);
         while let Some(command) = next.take() {
             match command {
-                Command::Insert(record, reply) => batch.push((record, reply)),
+                Command::Write(write) => batch.push(write),
                 // Refuse new commands; the ones already queued are still received and written.
                 Command::Close => queue.close(),
             }
@@ -228,12 +313,12 @@ async fn write_loop(
 async fn write_batch(
     url: &str,
     conn: &mut Option<AnyConnection>,
-    batch: &mut Vec<(StoredAssessment, Reply)>,
+    batch: &mut Vec<Write>,
     statements: &Statements,
 ) {
     // A caller that has gone (its request timed out or was dropped) was told nothing, and an
-    // unacknowledged record may or may not be stored: it is not written.
-    batch.retain(|(_, reply)| !reply.is_closed());
+    // unacknowledged write may or may not be stored: it is not written.
+    batch.retain(|write| !write.is_abandoned());
     if batch.is_empty() {
         return;
     }
@@ -242,42 +327,37 @@ async fn write_batch(
         None => match reopen(url).await {
             Ok(connection) => conn.insert(connection),
             Err(error) => {
-                fail_all(batch, &during("open SQLite database")(error));
+                let error = during("open SQLite database")(error);
+                for write in batch.drain(..) {
+                    write.fail(error.clone());
+                }
                 return;
             }
         },
     };
-    let records: Vec<&StoredAssessment> = batch.iter().map(|(record, _)| record).collect();
-    let outcome = insert_all(connection, &records, statements).await;
-    match outcome {
-        Ok(()) => {
-            for (record, reply) in batch.drain(..) {
-                let _ = reply.send(Ok(record));
-            }
-        }
+    match insert_all(connection, batch, statements).await {
+        Ok(()) => batch.drain(..).for_each(Write::stored),
         Err(Failure::Insert(_)) if batch.len() > 1 => {
-            // Nothing of the batch was committed. Each record alone, so that one that cannot be
+            // Nothing of the batch was committed. Each write alone, so that one that cannot be
             // stored fails alone.
-            let mut broken = None;
-            for (record, reply) in batch.drain(..) {
-                if let Some(error) = &broken {
-                    // The connection failed under an earlier record: the rest get its error.
-                    let _ = reply.send(Err(StoreError::clone(error)));
+            let mut broken: Option<String> = None;
+            for write in batch.drain(..) {
+                if let Some(description) = &broken {
+                    // The connection failed under an earlier write: the rest get its error.
+                    write.fail_as(description);
                     continue;
                 }
-                let result = insert_all(connection, &[&record], statements).await;
-                let result = match result {
-                    Ok(()) => Ok(record),
+                match insert_all(connection, std::slice::from_ref(&write), statements).await {
+                    Ok(()) => write.stored(),
                     Err(failure) => {
                         let breaks = failure.breaks_connection();
-                        let error = failure.into_error();
+                        let description = failure.describe();
+                        write.fail_as(&description);
                         if breaks {
-                            broken = Some(error.clone());
+                            broken = Some(description);
                         }
-                        Err(error)
                     }
-                };
-                let _ = reply.send(result);
+                }
             }
             if broken.is_some() {
                 *conn = None;
@@ -285,7 +365,10 @@ async fn write_batch(
         }
         Err(failure) => {
             let broken = failure.breaks_connection();
-            fail_all(batch, &failure.into_error());
+            let description = failure.describe();
+            for write in batch.drain(..) {
+                write.fail_as(&description);
+            }
             if broken {
                 // Opened again for the next batch.
                 *conn = None;
@@ -294,16 +377,9 @@ async fn write_batch(
     }
 }
 
-fn fail_all(batch: &mut Vec<(StoredAssessment, Reply)>, error: &StoreError) {
-    for (_, reply) in batch.drain(..) {
-        let _ = reply.send(Err(error.clone()));
-    }
-}
-
 /// Which step of a transaction failed, and how.
 enum Failure {
-    /// BEGIN or COMMIT: the records are not stored (or, after a failed COMMIT, not known to
-    /// be).
+    /// BEGIN or COMMIT: the writes are not stored (or, after a failed COMMIT, not known to be).
     Transaction(sqlx::Error),
     /// An INSERT: the transaction was rolled back.
     Insert(sqlx::Error),
@@ -319,16 +395,17 @@ impl Failure {
         )
     }
 
-    fn into_error(self) -> StoreError {
+    /// What went wrong, in words that can go to a log (each write adds its own operation).
+    fn describe(&self) -> String {
         let (Failure::Transaction(error) | Failure::Insert(error)) = self;
-        during("insert assessment")(error)
+        describe(error)
     }
 }
 
-/// Inserts `records` (1 to [`MAX_BATCH`]) in one transaction: all are committed, or none is.
+/// Does `writes` (1 to [`MAX_BATCH`]) in one transaction: all are committed, or none is.
 async fn insert_all(
     conn: &mut AnyConnection,
-    records: &[&StoredAssessment],
+    writes: &[Write],
     statements: &Statements,
 ) -> Result<(), Failure> {
     // IMMEDIATE takes the write lock at BEGIN, so the transaction cannot fail part-way because
@@ -337,22 +414,47 @@ async fn insert_all(
         .begin_with("BEGIN IMMEDIATE")
         .await
         .map_err(Failure::Transaction)?;
-    let mut insert = sqlx::query(statements.insert(records.len()));
-    for record in records {
-        insert = insert
-            .bind(record.id.as_str())
-            .bind(record.tenant.as_str())
-            .bind(record.created_at.as_str())
-            .bind(record.kb_version.as_str())
-            .bind(record.case_json.as_str())
-            .bind(record.assessment_json.as_str());
-    }
-    if let Err(error) = insert.execute(&mut *tx).await {
+    if let Err(error) = insert_writes(&mut tx, writes, statements).await {
         // Explicitly, rather than on drop, which only schedules the rollback.
         let _ = tx.rollback().await;
         return Err(Failure::Insert(error));
     }
     tx.commit().await.map_err(Failure::Transaction)
+}
+
+/// The inserts of `writes`, inside the caller's transaction: the assessments in one statement,
+/// then each feedback request's items.
+async fn insert_writes(
+    conn: &mut AnyConnection,
+    writes: &[Write],
+    statements: &Statements,
+) -> Result<(), sqlx::Error> {
+    let assessments: Vec<&StoredAssessment> = writes
+        .iter()
+        .filter_map(|write| match write {
+            Write::Assessment(record, _) => Some(record),
+            Write::Feedback(..) => None,
+        })
+        .collect();
+    if !assessments.is_empty() {
+        let mut insert = sqlx::query(statements.insert(assessments.len()));
+        for record in assessments {
+            insert = insert
+                .bind(record.id.as_str())
+                .bind(record.tenant.as_str())
+                .bind(record.created_at.as_str())
+                .bind(record.kb_version.as_str())
+                .bind(record.case_json.as_str())
+                .bind(record.assessment_json.as_str());
+        }
+        insert.execute(&mut *conn).await?;
+    }
+    for write in writes {
+        if let Write::Feedback(items, _) = write {
+            crate::insert_feedback_items(&mut *conn, items).await?;
+        }
+    }
+    Ok(())
 }
 
 /// Runs a passive checkpoint every [`CHECKPOINT_INTERVAL`] until `stop` changes or its sender

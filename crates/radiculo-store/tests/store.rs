@@ -6,7 +6,10 @@ use std::io::Write as _;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Once;
 
-use radiculo_store::{Backend, KeyInfo, Store, StoreError, StoredAssessment};
+use radiculo_store::{
+    Backend, FeedbackOutcome, KeyInfo, NewFeedback, Store, StoreError, StoredAssessment,
+    StoredFeedback,
+};
 use sqlx::{AnyPool, Row as _};
 
 const NOW: &str = "2026-11-25T12:00:00Z";
@@ -494,6 +497,13 @@ async fn tenant_names_are_checked() {
                 matches!(record, Err(StoreError::InvalidTenant(_))),
                 "{bad:?}"
             );
+            let feedback = store
+                .insert_feedback(bad, SERVICE, &[feedback_item(0)], NOW)
+                .await;
+            assert!(
+                matches!(feedback, Err(StoreError::InvalidTenant(_))),
+                "{bad:?}"
+            );
         }
         let longest = format!("{}-{}", "a".repeat(47), random_hex());
         assert_eq!(longest.len(), 64);
@@ -830,4 +840,700 @@ async fn close_writes_the_inserts_already_queued() {
         40
     );
     store.close().await;
+}
+
+// CDS Hooks feedback
+// ---------------------------------------------------------------------------------------------
+
+const SERVICE: &str = "radiculo-triage";
+
+/// Feedback item `n`: a card of its own, accepted (with a suggestion) when `n` is even and
+/// overridden (with a reason and a comment in more than ASCII) when it is odd.
+fn feedback_item(n: usize) -> NewFeedback {
+    let card = format!("7c1e1c4a-{n:04}-4b1f-9d52-0d7c3e6f1a2b");
+    let outcome_timestamp = format!("2026-11-25T11:{:02}:{:02}.123+01:00", n / 60 % 60, n % 60);
+    let (outcome, detail) = if n.is_multiple_of(2) {
+        (
+            FeedbackOutcome::Accepted,
+            format!(r#""acceptedSuggestions": [{{"id": "s-{n}"}}]"#),
+        )
+    } else {
+        (
+            FeedbackOutcome::Overridden,
+            format!(
+                r#""overrideReason":{{"reason":{{"code":"r{n}","system":"http://example.org/reasons"}},
+                   "userComment":"déjà vu \"{n}\" \\ 𝄞"}}"#
+            ),
+        )
+    };
+    let json = format!(
+        r#"{{ "card":"{card}", "outcome" : "{}", {detail}, "outcomeTimestamp":"{outcome_timestamp}" }}"#,
+        outcome.as_str()
+    );
+    NewFeedback {
+        card,
+        outcome,
+        outcome_timestamp,
+        json,
+    }
+}
+
+/// What the store should hold for `item`, stored under `id`.
+fn stored(
+    id: &str,
+    tenant: &str,
+    service: &str,
+    item: &NewFeedback,
+    received_at: &str,
+) -> StoredFeedback {
+    StoredFeedback {
+        id: id.to_owned(),
+        tenant: tenant.to_owned(),
+        service: service.to_owned(),
+        card: item.card.clone(),
+        outcome: item.outcome,
+        outcome_timestamp: item.outcome_timestamp.clone(),
+        received_at: received_at.to_owned(),
+        json: item.json.clone(),
+    }
+}
+
+/// Every feedback item of `tenant` for `service`, newest first, read page by page.
+async fn all_feedback(store: &Store, tenant: &str, service: &str) -> Vec<StoredFeedback> {
+    let mut items = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = store
+            .list_feedback(tenant, service, 100, cursor.as_deref())
+            .await
+            .unwrap();
+        items.extend(page.items);
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => return items,
+        }
+    }
+}
+
+#[tokio::test]
+async fn feedback_is_stored_and_listed_back_newest_first() {
+    for db in databases() {
+        let store = db.open().await;
+        let mine = tenant("feedback");
+        let first = [feedback_item(0), feedback_item(1)];
+        let second = [feedback_item(2)];
+        let first_ids = store
+            .insert_feedback(&mine, SERVICE, &first, NOW)
+            .await
+            .unwrap();
+        let second_ids = store
+            .insert_feedback(&mine, SERVICE, &second, LATER)
+            .await
+            .unwrap();
+        assert_eq!(first_ids.len(), 2);
+        assert_eq!(second_ids.len(), 1);
+        for id in first_ids.iter().chain(&second_ids) {
+            let parsed = uuid::Uuid::parse_str(id).unwrap();
+            assert_eq!(id, &parsed.hyphenated().to_string(), "a hyphenated UUID");
+        }
+        assert_ne!(first_ids[0], first_ids[1]);
+        // Feedback for another service of the same tenant is listed apart.
+        let elsewhere = store
+            .insert_feedback(&mine, "other-service", &[feedback_item(3)], NOW)
+            .await
+            .unwrap();
+
+        // Newest first; the items of one request in reverse order too.
+        let expected = [
+            stored(&second_ids[0], &mine, SERVICE, &second[0], LATER),
+            stored(&first_ids[1], &mine, SERVICE, &first[1], NOW),
+            stored(&first_ids[0], &mine, SERVICE, &first[0], NOW),
+        ];
+        let page = store.list_feedback(&mine, SERVICE, 2, None).await.unwrap();
+        assert_eq!(page.items, expected[..2], "{:?}", db.backend);
+        let rest = store
+            .list_feedback(&mine, SERVICE, 2, page.next.as_deref())
+            .await
+            .unwrap();
+        assert_eq!(rest.items, expected[2..], "{:?}", db.backend);
+        assert_eq!(rest.next, None);
+        let all = store.list_feedback(&mine, SERVICE, 3, None).await.unwrap();
+        assert_eq!((all.items.len(), all.next), (3, None));
+        // The JSON text comes back byte for byte.
+        assert_eq!(all.items[1].json.as_bytes(), first[1].json.as_bytes());
+
+        assert_eq!(
+            all_feedback(&store, &mine, "other-service").await,
+            [stored(
+                &elsewhere[0],
+                &mine,
+                "other-service",
+                &feedback_item(3),
+                NOW
+            )]
+        );
+        assert!(
+            all_feedback(&store, &mine, "no-such-service")
+                .await
+                .is_empty()
+        );
+
+        // An empty request stores nothing.
+        assert!(
+            store
+                .insert_feedback(&mine, SERVICE, &[], LATER)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(all_feedback(&store, &mine, SERVICE).await, expected);
+
+        for cursor in ["", "abc", "0", "-1"] {
+            let result = store.list_feedback(&mine, SERVICE, 10, Some(cursor)).await;
+            assert!(
+                matches!(result, Err(StoreError::InvalidCursor)),
+                "{cursor:?}"
+            );
+        }
+        store.close().await;
+    }
+}
+
+/// Makes the database refuse any feedback item whose JSON is `"poison"`, as a constraint would.
+async fn poison_feedback(db: &TestDb) {
+    let raw = db.raw().await;
+    let statements: &[&str] = match db.backend {
+        Backend::Sqlite => &[
+            "CREATE TRIGGER poison_feedback BEFORE INSERT ON cds_feedback \
+             WHEN NEW.feedback_json = '\"poison\"' \
+             BEGIN SELECT RAISE(ABORT, 'poisoned feedback'); END",
+        ],
+        // The database is shared by every test (and every run), so the trigger is made again
+        // each time; it fires on the poison alone, which no other test stores.
+        Backend::Postgres => &[
+            "CREATE OR REPLACE FUNCTION radiculo_test_poison_feedback() RETURNS trigger \
+             LANGUAGE plpgsql AS $$ BEGIN \
+             IF NEW.feedback_json = '\"poison\"' THEN RAISE EXCEPTION 'poisoned feedback'; \
+             END IF; RETURN NEW; END $$",
+            "DROP TRIGGER IF EXISTS poison_feedback ON cds_feedback",
+            "CREATE TRIGGER poison_feedback BEFORE INSERT ON cds_feedback FOR EACH ROW \
+             EXECUTE FUNCTION radiculo_test_poison_feedback()",
+        ],
+    };
+    for &statement in statements {
+        sqlx::query(statement).execute(&raw).await.unwrap();
+    }
+    raw.close().await;
+}
+
+fn poisoned() -> NewFeedback {
+    NewFeedback {
+        json: "\"poison\"".to_owned(),
+        ..feedback_item(99)
+    }
+}
+
+#[tokio::test]
+async fn a_feedback_request_is_stored_whole_or_not_at_all() {
+    for db in databases() {
+        let store = db.open().await;
+        poison_feedback(&db).await;
+        let raw = db.raw().await;
+        let rows = "SELECT COUNT(*) FROM cds_feedback WHERE tenant = $1";
+
+        // Alone: the good items before and after the bad one are not stored either.
+        let mine = tenant("atomic");
+        let request = [feedback_item(0), poisoned(), feedback_item(1)];
+        let result = store.insert_feedback(&mine, SERVICE, &request, NOW).await;
+        let Err(StoreError::Database(message)) = result else {
+            panic!(
+                "{:?}: the poisoned request was stored: {result:?}",
+                db.backend
+            );
+        };
+        assert!(message.starts_with("insert feedback:"), "{message}");
+        assert!(!message.contains(&request[0].card), "{message}");
+        assert_eq!(count(&raw, rows, &mine).await, 0, "{:?}", db.backend);
+        assert!(all_feedback(&store, &mine, SERVICE).await.is_empty());
+
+        if db.backend == Backend::Postgres {
+            // A real constraint of PostgreSQL's: text cannot hold a NUL character (JSON can
+            // spell one, `\u0000`, so a card id could carry it).
+            let request = [
+                feedback_item(2),
+                NewFeedback {
+                    card: "card\0nul".to_owned(),
+                    ..feedback_item(3)
+                },
+            ];
+            let result = store.insert_feedback(&mine, SERVICE, &request, NOW).await;
+            assert!(matches!(result, Err(StoreError::Database(_))), "{result:?}");
+            assert_eq!(count(&raw, rows, &mine).await, 0);
+        }
+
+        // Among other writes (on SQLite in one group commit, queued behind a held write
+        // lock): the poisoned request fails whole and alone.
+        let lock = match db.backend {
+            Backend::Sqlite => Some(WriteLock::take(&db).await),
+            Backend::Postgres => None,
+        };
+        let requests: Vec<_> = (0..10)
+            .map(|n| {
+                let store = store.clone();
+                let mine = mine.clone();
+                tokio::spawn(async move {
+                    let request = if n == 4 {
+                        vec![feedback_item(10 * n), poisoned(), feedback_item(10 * n + 1)]
+                    } else {
+                        vec![feedback_item(10 * n), feedback_item(10 * n + 1)]
+                    };
+                    let result = store.insert_feedback(&mine, SERVICE, &request, NOW).await;
+                    (n, request, result)
+                })
+            })
+            .collect();
+        let assessments: Vec<_> = (0..5)
+            .map(|n| {
+                let store = store.clone();
+                let mine = mine.clone();
+                tokio::spawn(async move { insert(&store, &mine, n).await })
+            })
+            .collect();
+        let_spawned_tasks_run().await;
+        if let Some(lock) = lock {
+            lock.release().await;
+        }
+        let mut expected = Vec::new();
+        for request in requests {
+            let (n, items, result) = request.await.unwrap();
+            if n == 4 {
+                assert!(
+                    matches!(&result, Err(StoreError::Database(m)) if m.starts_with("insert feedback:")),
+                    "{:?}: {result:?}",
+                    db.backend
+                );
+            } else {
+                let ids =
+                    result.unwrap_or_else(|e| panic!("request {n} failed with the poison: {e}"));
+                for (id, item) in ids.iter().zip(&items) {
+                    expected.push(stored(id, &mine, SERVICE, item, NOW));
+                }
+            }
+        }
+        for assessment in assessments {
+            assessment.await.unwrap();
+        }
+        let mut listed = all_feedback(&store, &mine, SERVICE).await;
+        assert_eq!(listed.len(), 18, "{:?}", db.backend);
+        listed.sort_by(|a, b| a.id.cmp(&b.id));
+        expected.sort_by(|a, b| a.id.cmp(&b.id));
+        assert_eq!(listed, expected);
+        assert_eq!(count(&raw, rows, &mine).await, 18);
+        let page = store.list_assessments(&mine, 100, None).await.unwrap();
+        assert_eq!(page.items.len(), 5);
+        raw.close().await;
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn tenants_cannot_see_each_others_feedback() {
+    for db in databases() {
+        let store = db.open().await;
+        let (alice, bob) = (tenant("fb-alice"), tenant("fb-bob"));
+        let theirs: Vec<_> = (0..3).map(feedback_item).collect();
+        let ids = store
+            .insert_feedback(&alice, SERVICE, &theirs, NOW)
+            .await
+            .unwrap();
+        assert!(all_feedback(&store, &bob, SERVICE).await.is_empty());
+
+        // Bob's own feedback, on the same service and cards, is his alone.
+        let his = store
+            .insert_feedback(&bob, SERVICE, &theirs[..1], LATER)
+            .await
+            .unwrap();
+        assert_eq!(
+            all_feedback(&store, &bob, SERVICE).await,
+            [stored(&his[0], &bob, SERVICE, &theirs[0], LATER)]
+        );
+        let expected: Vec<_> = ids
+            .iter()
+            .zip(&theirs)
+            .rev()
+            .map(|(id, item)| stored(id, &alice, SERVICE, item, NOW))
+            .collect();
+        assert_eq!(all_feedback(&store, &alice, SERVICE).await, expected);
+
+        // A cursor from Alice's pages shows Bob nothing of hers.
+        let page = store.list_feedback(&alice, SERVICE, 1, None).await.unwrap();
+        let next = page.next.expect("Alice has more than one page");
+        let page = store
+            .list_feedback(&bob, SERVICE, 100, Some(&next))
+            .await
+            .unwrap();
+        assert!(page.items.iter().all(|item| item.tenant == bob));
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn the_outcome_is_accepted_or_overridden_and_nothing_else() {
+    for outcome in [FeedbackOutcome::Accepted, FeedbackOutcome::Overridden] {
+        assert_eq!(FeedbackOutcome::parse(outcome.as_str()), Some(outcome));
+    }
+    assert_eq!(FeedbackOutcome::Accepted.as_str(), "accepted");
+    assert_eq!(FeedbackOutcome::Overridden.as_str(), "overridden");
+    for text in [
+        "",
+        "Accepted",
+        "OVERRIDDEN",
+        " accepted",
+        "rejected",
+        "ignored",
+    ] {
+        assert_eq!(FeedbackOutcome::parse(text), None, "{text:?}");
+    }
+
+    // The database itself refuses any other outcome.
+    for db in databases() {
+        let store = db.open().await;
+        let raw = db.raw().await;
+        let mine = tenant("outcome");
+        let insert = |id: String, outcome: &'static str| {
+            sqlx::query(
+                "INSERT INTO cds_feedback (id, tenant, service, card, outcome, \
+                 outcome_timestamp, received_at, feedback_json) \
+                 VALUES ($1, $2, $3, 'card', $4, 'then', 'now', '{}')",
+            )
+            .bind(id)
+            .bind(mine.clone())
+            .bind(SERVICE)
+            .bind(outcome)
+        };
+        for outcome in ["rejected", "Accepted", "", "overridden "] {
+            let error = insert(random_hex(), outcome)
+                .execute(&raw)
+                .await
+                .expect_err(outcome);
+            let sqlx::Error::Database(error) = error else {
+                panic!("{:?} {outcome:?}: {error}", db.backend);
+            };
+            assert_eq!(
+                error.kind(),
+                sqlx::error::ErrorKind::CheckViolation,
+                "{:?} {outcome:?}",
+                db.backend
+            );
+        }
+        for outcome in ["accepted", "overridden"] {
+            insert(random_hex(), outcome).execute(&raw).await.unwrap();
+        }
+        let outcomes: Vec<_> = all_feedback(&store, &mine, SERVICE)
+            .await
+            .into_iter()
+            .map(|item| item.outcome)
+            .collect();
+        assert_eq!(
+            outcomes,
+            [FeedbackOutcome::Overridden, FeedbackOutcome::Accepted]
+        );
+        raw.close().await;
+        store.close().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_concurrent_feedback_requests_are_all_stored() {
+    for db in databases() {
+        let store = db.open().await;
+        let mine = tenant("fb-group");
+        let tasks: Vec<_> = (0..16)
+            .map(|task| {
+                let store = store.clone();
+                let mine = mine.clone();
+                tokio::spawn(async move {
+                    let mut stored_items = Vec::new();
+                    for n in 0..20 {
+                        // One to three items a request, and assessments in between, so that
+                        // SQLite's batches mix both kinds of write.
+                        let items: Vec<_> = (0..=n % 3)
+                            .map(|k| feedback_item(task * 1000 + n * 10 + k))
+                            .collect();
+                        let ids = store
+                            .insert_feedback(&mine, SERVICE, &items, NOW)
+                            .await
+                            .unwrap();
+                        assert_eq!(ids.len(), items.len());
+                        for (id, item) in ids.iter().zip(&items) {
+                            stored_items.push(stored(id, &mine, SERVICE, item, NOW));
+                        }
+                        if n.is_multiple_of(4) {
+                            insert(&store, &mine, task * 100 + n).await;
+                        }
+                    }
+                    stored_items
+                })
+            })
+            .collect();
+        let mut expected = Vec::new();
+        for task in tasks {
+            expected.extend(task.await.unwrap());
+        }
+        // 16 tasks, each 7 requests of 1 item, 7 of 2 and 6 of 3.
+        assert_eq!(expected.len(), 16 * (7 + 14 + 18));
+        let mut listed = all_feedback(&store, &mine, SERVICE).await;
+        assert_eq!(listed.len(), expected.len(), "{:?}", db.backend);
+        listed.sort_by(|a, b| a.id.cmp(&b.id));
+        expected.sort_by(|a, b| a.id.cmp(&b.id));
+        assert_eq!(listed, expected, "{:?}", db.backend);
+        let page = store.list_assessments(&mine, 100, None).await.unwrap();
+        assert_eq!(page.items.len(), 16 * 5);
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn close_writes_the_feedback_already_queued() {
+    let db = TestDb::sqlite();
+    let store = db.open().await;
+    let lock = WriteLock::take(&db).await;
+    let requests: Vec<_> = (0..30)
+        .map(|n| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let items = vec![feedback_item(2 * n), feedback_item(2 * n + 1)];
+                let ids = store.insert_feedback("t", SERVICE, &items, NOW).await;
+                (items, ids)
+            })
+        })
+        .collect();
+    let_spawned_tasks_run().await;
+    // Closing now: every request is queued, none is written (the lock is held).
+    let closing = tokio::spawn({
+        let store = store.clone();
+        async move { store.close().await }
+    });
+    let_spawned_tasks_run().await;
+    lock.release().await;
+    closing.await.unwrap();
+
+    let mut expected = Vec::new();
+    for request in requests {
+        let (items, ids) = request.await.unwrap();
+        let ids = ids.expect("a queued request is written before close returns");
+        for (id, item) in ids.iter().zip(&items) {
+            expected.push(stored(id, "t", SERVICE, item, NOW));
+        }
+    }
+    // Requests after close are refused, not lost in a queue no one reads.
+    let refused = store
+        .insert_feedback("t", SERVICE, &[feedback_item(0)], NOW)
+        .await;
+    assert!(
+        matches!(&refused, Err(StoreError::Database(m)) if m.starts_with("insert feedback:")),
+        "{refused:?}"
+    );
+
+    let store = db.open().await;
+    let mut listed = all_feedback(&store, "t", SERVICE).await;
+    assert_eq!(listed.len(), 60);
+    listed.sort_by(|a, b| a.id.cmp(&b.id));
+    expected.sort_by(|a, b| a.id.cmp(&b.id));
+    assert_eq!(listed, expected);
+    store.close().await;
+}
+
+// Migrating a database made by an earlier version
+// ---------------------------------------------------------------------------------------------
+
+/// The migrator of the first release, which knew migration 0001 only.
+fn first_release_migrator(backend: Backend) -> sqlx::migrate::Migrator {
+    use sqlx::SqlSafeStr as _;
+    use sqlx::migrate::{Migration, MigrationType, Migrator};
+    let sql = match backend {
+        Backend::Sqlite => include_str!("../migrations/sqlite/0001_initial_schema.sql"),
+        Backend::Postgres => include_str!("../migrations/postgres/0001_initial_schema.sql"),
+    };
+    Migrator::with_migrations(vec![Migration::new(
+        1,
+        std::borrow::Cow::Borrowed("initial schema"),
+        MigrationType::Simple,
+        sql.into_sql_str(),
+        false,
+    )])
+}
+
+/// A database of its own to migrate: a new SQLite file, or on PostgreSQL a new schema in the
+/// shared database, reached through a URL that puts it first on the search path.
+struct EmptyDb {
+    db: TestDb,
+    /// The PostgreSQL schema, dropped at the end of the test.
+    schema: Option<String>,
+}
+
+impl EmptyDb {
+    async fn new(shared: TestDb) -> EmptyDb {
+        match shared.backend {
+            Backend::Sqlite => EmptyDb {
+                db: TestDb::sqlite(),
+                schema: None,
+            },
+            Backend::Postgres => {
+                let schema = format!("migration_{}", random_hex());
+                let raw = shared.raw().await;
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+                    .execute(&raw)
+                    .await
+                    .unwrap();
+                raw.close().await;
+                let separator = if shared.url.contains('?') { '&' } else { '?' };
+                let url = format!(
+                    "{}{separator}options=-c%20search_path%3D{schema}",
+                    shared.url
+                );
+                EmptyDb {
+                    db: TestDb { url, ..shared },
+                    schema: Some(schema),
+                }
+            }
+        }
+    }
+
+    async fn drop_schema(&self) {
+        if let Some(schema) = &self.schema {
+            let raw = self.db.raw().await;
+            sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+                .execute(&raw)
+                .await
+                .unwrap();
+            raw.close().await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn migrating_a_first_release_database_keeps_every_row() {
+    use sha2::Digest as _;
+    for shared in databases() {
+        let empty = EmptyDb::new(shared).await;
+        let db = &empty.db;
+        let raw = match db.backend {
+            // The file does not exist yet.
+            Backend::Sqlite => {
+                sqlx::any::install_default_drivers();
+                AnyPool::connect(&format!("{}?mode=rwc", db.url))
+                    .await
+                    .unwrap()
+            }
+            Backend::Postgres => db.raw().await,
+        };
+        if db.backend == Backend::Sqlite {
+            // What `Store::connect` of the first release set before migrating.
+            sqlx::query("PRAGMA journal_mode = WAL")
+                .execute(&raw)
+                .await
+                .unwrap();
+        }
+        first_release_migrator(db.backend).run(&raw).await.unwrap();
+
+        // Rows as the first release wrote them: assessments and a key.
+        let mine = tenant("migrated");
+        let mut old = Vec::new();
+        for n in 0..3 {
+            let record = StoredAssessment {
+                id: uuid::Uuid::new_v4().hyphenated().to_string(),
+                tenant: mine.clone(),
+                created_at: NOW.to_owned(),
+                kb_version: KB.to_owned(),
+                case_json: format!(r#"{{"age":{}, "note":"é"}}"#, 30 + n),
+                assessment_json: format!(r#"{{"n":{n}}}"#),
+            };
+            sqlx::query(
+                "INSERT INTO assessments \
+                 (id, tenant, created_at, kb_version, case_json, assessment_json) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(record.id.clone())
+            .bind(record.tenant.clone())
+            .bind(record.created_at.clone())
+            .bind(record.kb_version.clone())
+            .bind(record.case_json.clone())
+            .bind(record.assessment_json.clone())
+            .execute(&raw)
+            .await
+            .unwrap();
+            old.push(record);
+        }
+        let secret = format!("rk_{}", "Q".repeat(43));
+        let hash: String = sha2::Sha256::digest(secret.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        sqlx::query(
+            "INSERT INTO api_keys (id, tenant, secret_sha256, created_at) \
+             VALUES ('key_0123456789ab', $1, $2, $3)",
+        )
+        .bind(mine.clone())
+        .bind(hash)
+        .bind(NOW)
+        .execute(&raw)
+        .await
+        .unwrap();
+        raw.close().await;
+
+        // This build opens it: migration 0002 is applied, and everything is still there.
+        let store = db.open().await;
+        let raw = db.raw().await;
+        let versions: Vec<i64> =
+            sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version")
+                .fetch_all(&raw)
+                .await
+                .unwrap();
+        assert_eq!(versions, [1, 2], "{:?}", db.backend);
+        raw.close().await;
+        for record in &old {
+            assert_eq!(
+                store
+                    .get_assessment(&mine, &record.id)
+                    .await
+                    .unwrap()
+                    .as_ref(),
+                Some(record),
+                "{:?}",
+                db.backend
+            );
+        }
+        let key = store.authenticate(&secret).await.unwrap();
+        assert_eq!(
+            key,
+            Some(KeyInfo {
+                id: "key_0123456789ab".to_owned(),
+                tenant: mine.clone(),
+            })
+        );
+        // New records go after the old ones.
+        let new = insert(&store, &mine, 9).await;
+        let page = store.list_assessments(&mine, 100, None).await.unwrap();
+        let mut expected = old.clone();
+        expected.push(new);
+        expected.reverse();
+        assert_eq!(page.items, expected, "{:?}", db.backend);
+        // And the new table works.
+        let ids = store
+            .insert_feedback(&mine, SERVICE, &[feedback_item(1)], NOW)
+            .await
+            .unwrap();
+        assert_eq!(
+            all_feedback(&store, &mine, SERVICE).await,
+            [stored(&ids[0], &mine, SERVICE, &feedback_item(1), NOW)]
+        );
+        store.close().await;
+
+        // Opening it again applies nothing more.
+        let store = db.open().await;
+        assert_eq!(all_feedback(&store, &mine, SERVICE).await.len(), 1);
+        store.close().await;
+        empty.drop_schema().await;
+    }
 }
