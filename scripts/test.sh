@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test radiculo has: formatting, lints, the knowledge-base lint, unit, property,
 # integration, CLI and server tests (on SQLite and on a throwaway PostgreSQL), and the
-# evaluation of the labelled and the published cases against their thresholds.
+# evaluation of the labelled and the published cases against their thresholds, and the FHIR
+# resources it writes against an independent FHIR library.
 # It needs the Rust toolchain; it installs Debian's postgresql itself where that is missing and
 # it runs as root, and so does chromium for the browser tests (which also need Node 20 and npm).
 set -euo pipefail
@@ -35,6 +36,9 @@ cargo test --workspace --release
 
 step "schemathesis: the running server against its OpenAPI document"
 scripts/schemathesis.sh
+
+step "FHIR: every resource radiculo writes, validated by fhir.resources (R4, and R4B)"
+scripts/fhir-check.sh
 
 step "browser tests (chromium, playwright-core, axe-core)"
 scripts/browser-tests.sh

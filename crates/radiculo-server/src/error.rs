@@ -85,6 +85,9 @@ pub enum Error {
     /// The server loop failed.
     #[error("serving: {0}")]
     Serve(#[source] std::io::Error),
+    /// The knowledge base cannot be rendered as FHIR (at start-up).
+    #[error("the FHIR definitions: {0}")]
+    Fhir(#[from] radiculo_fhir::FhirError),
 }
 
 impl From<ContractError> for Error {
@@ -146,9 +149,11 @@ impl Error {
             Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::Timeout | Error::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Error::Status(status) => *status,
-            Error::Store(_) | Error::Internal(_) | Error::Bind(..) | Error::Serve(_) => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
+            Error::Store(_)
+            | Error::Internal(_)
+            | Error::Bind(..)
+            | Error::Serve(_)
+            | Error::Fhir(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -247,7 +252,11 @@ impl Error {
                 None,
                 None,
             ),
-            Error::Store(_) | Error::Internal(_) | Error::Bind(..) | Error::Serve(_) => (
+            Error::Store(_)
+            | Error::Internal(_)
+            | Error::Bind(..)
+            | Error::Serve(_)
+            | Error::Fhir(_) => (
                 "internal",
                 "Internal server error",
                 "the server failed to answer; the failure is logged under this request's \

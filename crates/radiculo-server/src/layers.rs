@@ -135,11 +135,16 @@ async fn record_metrics(
 async fn problem_for_bare_errors(request: Request, next: Next) -> Response<Body> {
     let response = next.run(request).await;
     let status = response.status();
-    let is_problem = response
+    // A problem, or a FHIR OperationOutcome (the `/fhir` routes' own errors), is kept.
+    let is_report = response
         .headers()
         .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
-    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+        .is_some_and(|v| {
+            [PROBLEM_JSON, radiculo_fhir::MEDIA_TYPE]
+                .iter()
+                .any(|kind| v.as_bytes().starts_with(kind.as_bytes()))
+        });
+    if !(status.is_client_error() || status.is_server_error()) || is_report {
         return response;
     }
     let error = match status {

@@ -64,7 +64,7 @@ pub async fn run(config: Config, engine: Engine) -> Result<(), Error> {
         require_key = config.require_key,
         "radiculo is serving"
     );
-    let state = AppState::new(Arc::new(engine), store.clone(), &config);
+    let state = AppState::new(Arc::new(engine), store.clone(), &config)?;
     let served = serve(listener, state, shutdown_signal()).await;
     tracing::info!("requests in flight finished; closing the store");
     store.close().await;

@@ -54,6 +54,7 @@ pub fn openapi(engine: &Engine) -> OpenApi {
             InvalidRequest,
             Unauthorized,
             NotFound,
+            FhirNotFound,
             PayloadTooLarge,
             UnsupportedMediaType,
             InvalidCase,
@@ -68,6 +69,7 @@ pub fn openapi(engine: &Engine) -> OpenApi {
         (name = "assessments", description = "Stored assessments, per tenant (an API key is required)"),
         (name = "reference", description = "The finding vocabulary and the knowledge base"),
         (name = "operations", description = "Health, readiness, metrics and this document"),
+        (name = "fhir", description = "FHIR R4: the CapabilityStatement, the intake Questionnaire, code systems and value sets"),
     )
 )]
 pub struct ApiDoc;
@@ -141,6 +143,14 @@ pub enum CaseRejected {
     TooManyRequests(#[ref_response] TooManyRequests),
 }
 
+/// What a FHIR read answers for an id it does not have.
+#[derive(IntoResponses)]
+#[allow(dead_code, reason = "responses for the document, never constructed")]
+pub enum FhirReadRejected {
+    #[response(status = 404)]
+    NotFound(#[ref_response] FhirNotFound),
+}
+
 /// What an operation on one stored record answers when it cannot.
 #[derive(IntoResponses)]
 #[allow(dead_code, reason = "responses for the document, never constructed")]
@@ -201,6 +211,12 @@ pub struct InvalidCase(Problem);
 )]
 #[allow(dead_code, reason = "a response for the document, never constructed")]
 pub struct TooManyRequests(Problem);
+
+/// No such FHIR resource here: an OperationOutcome (`issue[].code` `not-found`).
+#[derive(ToResponse)]
+#[response(content_type = "application/fhir+json")]
+#[allow(dead_code, reason = "a response for the document, never constructed")]
+pub struct FhirNotFound(#[to_schema] serde_json::Value);
 
 /// The server failed; the cause is logged under the response's `x-request-id`.
 #[derive(ToResponse)]

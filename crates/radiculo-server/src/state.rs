@@ -8,10 +8,10 @@ use radiculo_contract::JsonWriter;
 use radiculo_engine::Engine;
 use radiculo_store::Store;
 
-use crate::http::reference;
+use crate::http::{fhir, reference};
 use crate::limit::RateLimiter;
 use crate::metrics::Metrics;
-use crate::{Config, openapi};
+use crate::{Config, Error, openapi};
 
 /// The state shared by every request. Cloned per request, so every field is cheap to clone
 /// (an `Arc`, a pool handle, reference-counted bytes).
@@ -37,12 +37,19 @@ pub struct AppState {
     pub(crate) kb_json: Bytes,
     /// `GET /openapi.json`, rendered once.
     pub(crate) openapi_json: Bytes,
+    /// The FHIR definitions under `/fhir`, rendered once.
+    pub(crate) fhir: Arc<fhir::Definitions>,
 }
 
 impl AppState {
     /// The state for serving `engine` with `store`; of `config`, only the request settings
     /// (`require_key`, the rate limit, the timeout) are read.
-    pub fn new(engine: Arc<Engine>, store: Store, config: &Config) -> AppState {
+    ///
+    /// # Errors
+    /// When the knowledge base cannot be rendered as FHIR definitions.
+    pub fn new(engine: Arc<Engine>, store: Store, config: &Config) -> Result<AppState, Error> {
+        let started = format!("{:.0}", jiff::Timestamp::now());
+        let fhir = Arc::new(fhir::Definitions::new(&engine, &started)?);
         let findings_json = Bytes::from(reference::findings_json(&engine));
         let kb_json = Bytes::from(reference::kb_json(&engine));
         let openapi_json = Bytes::from(
@@ -50,7 +57,7 @@ impl AppState {
                 .to_json()
                 .expect("an OpenAPI document always serializes"),
         );
-        AppState {
+        Ok(AppState {
             json: Arc::new(JsonWriter::new(Arc::clone(&engine))),
             engine,
             store,
@@ -61,7 +68,8 @@ impl AppState {
             findings_json,
             kb_json,
             openapi_json,
-        }
+            fhir,
+        })
     }
 }
 

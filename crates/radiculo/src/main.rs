@@ -66,6 +66,11 @@ enum Command {
         #[command(subcommand)]
         command: KbCommand,
     },
+    /// radiculo's FHIR R4 definitions, as the server serves them under /fhir.
+    Fhir {
+        #[command(subcommand)]
+        command: FhirCommand,
+    },
     /// Score labelled cases and print a table of hits and misses.
     Eval(eval::EvalArgs),
     /// Ask questions one at a time, then print the report (standard input, or --answers).
@@ -83,6 +88,25 @@ enum KbCommand {
     Lint {
         /// Knowledge-base files to lint instead of the embedded ones.
         files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum FhirCommand {
+    /// The intake Questionnaire (`linkId` = finding id), generated from the knowledge base.
+    Questionnaire,
+    /// The CapabilityStatement the server gives at /fhir/metadata (dated now).
+    Capability,
+    /// One of radiculo's code systems (`radiculo-finding`, `radiculo-condition`,
+    /// `radiculo-triage-level`, `radiculo-red-flag`, `radiculo-nerve-root`).
+    CodeSystem {
+        /// The code system's id.
+        id: String,
+    },
+    /// The value set of every code of one of radiculo's code systems (same ids).
+    ValueSet {
+        /// The value set's id.
+        id: String,
     },
 }
 
@@ -205,11 +229,48 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Kb {
             command: KbCommand::Lint { files },
         } => lint(&files),
+        Command::Fhir { command } => fhir(&command),
         Command::Eval(args) => eval::run(&engine()?, &args),
         Command::Interview(args) => interview::run(&engine()?, &args),
         Command::Serve(config) => serve(config),
         Command::Keys(args) => keys::run(&args),
     }
+}
+
+/// `radiculo fhir …`: one definition, as pretty JSON.
+fn fhir(command: &FhirCommand) -> anyhow::Result<()> {
+    use radiculo_fhir::codes::System;
+    let engine = engine()?;
+    let kb = engine.kb();
+    let system = |id: &str| {
+        System::ALL
+            .into_iter()
+            .find(|s| s.id() == id)
+            .ok_or_else(|| {
+                let ids: Vec<&str> = System::ALL.iter().map(|s| s.id()).collect();
+                InvalidInput(format!(
+                    "no code system `{id}`; there are {}",
+                    ids.join(", ")
+                ))
+            })
+    };
+    let json = match command {
+        FhirCommand::Questionnaire => {
+            serde_json::to_string_pretty(&radiculo_fhir::questionnaire::intake(kb)?)?
+        }
+        FhirCommand::Capability => {
+            let now = format!("{:.0}", jiff::Timestamp::now());
+            serde_json::to_string_pretty(&radiculo_fhir::capability::capability_statement(
+                kb, &now,
+            ))?
+        }
+        FhirCommand::CodeSystem { id } => {
+            serde_json::to_string_pretty(&system(id)?.code_system(kb))?
+        }
+        FhirCommand::ValueSet { id } => serde_json::to_string_pretty(&system(id)?.value_set(kb))?,
+    };
+    println!("{json}");
+    Ok(())
 }
 
 /// `radiculo serve`: sets up logging, then runs the service on a Tokio runtime built here,

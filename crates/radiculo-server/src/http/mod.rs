@@ -3,6 +3,7 @@
 
 pub mod assess;
 pub mod assessments;
+pub mod fhir;
 pub mod ops;
 pub mod reference;
 pub mod web;
@@ -25,6 +26,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(assess::router())
         .merge(assessments::router())
+        .merge(fhir::router())
         .merge(reference::router())
         .merge(ops::router())
         .merge(web::router())

@@ -100,7 +100,8 @@ pub async fn harness_with(tweak: impl FnOnce(&mut Config)) -> Harness {
     let mut config = Config::with_database_url(url.clone());
     tweak(&mut config);
     let store = Store::connect(&url).await.unwrap();
-    let app = radiculo_server::app(AppState::new(engine(), store.clone(), &config));
+    let app =
+        radiculo_server::app(AppState::new(engine(), store.clone(), &config).expect("the state"));
     Harness {
         app,
         store,
@@ -215,6 +216,21 @@ impl Reply {
         assert!(problem["title"].is_string());
         assert!(problem["detail"].is_string());
         problem
+    }
+
+    /// The body as a FHIR resource, after checking the status, the media type and its
+    /// `resourceType`.
+    pub fn fhir(&self, status: StatusCode, resource_type: &str) -> Value {
+        assert_eq!(
+            self.status,
+            status,
+            "{}",
+            String::from_utf8_lossy(&self.body)
+        );
+        assert_eq!(self.content_type(), "application/fhir+json");
+        let resource: Value = serde_json::from_slice(&self.body).unwrap();
+        assert_eq!(resource["resourceType"], resource_type);
+        resource
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {

@@ -32,7 +32,7 @@ impl Server {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let (shutdown, signal) = oneshot::channel::<()>();
-        let state = AppState::new(engine(), store.clone(), &config);
+        let state = AppState::new(engine(), store.clone(), &config).expect("the state");
         let task = tokio::spawn(radiculo_server::serve(listener, state, async move {
             let _ = signal.await;
         }));

@@ -639,9 +639,11 @@ async fn the_openapi_document_lists_every_route_and_its_errors() {
             for status in ["500", "503"] {
                 assert!(responses.contains_key(status), "{method} {path} {status}");
             }
-            // Every error response is a problem.
+            // Every error response is a problem, but a FHIR read's 404, which is an
+            // OperationOutcome as FHIR clients expect.
             for (status, response) in responses {
-                if status.starts_with('4') || status.starts_with('5') {
+                let fhir_not_found = path.starts_with("/fhir/") && status == "404";
+                if (status.starts_with('4') || status.starts_with('5')) && !fhir_not_found {
                     let name = response["$ref"]
                         .as_str()
                         .unwrap()
@@ -670,6 +672,10 @@ async fn the_openapi_document_lists_every_route_and_its_errors() {
         "GET /readyz",
         "GET /metrics",
         "GET /openapi.json",
+        "GET /fhir/metadata",
+        "GET /fhir/Questionnaire/{id}",
+        "GET /fhir/CodeSystem/{id}",
+        "GET /fhir/ValueSet/{id}",
     ]
     .into_iter()
     .map(String::from)
@@ -746,4 +752,48 @@ async fn metrics_count_requests_by_route_and_status_and_stored_records() {
     // Route templates only: no record id, no raw path.
     assert!(!text.contains(record["id"].as_str().unwrap()));
     assert!(!text.contains("/no/such/path"));
+}
+
+#[tokio::test]
+async fn the_fhir_definitions_are_served_as_fhir_json() {
+    let h = harness().await;
+    let statement = h
+        .send(get("/fhir/metadata", None))
+        .await
+        .fhir(StatusCode::OK, "CapabilityStatement");
+    assert_eq!(statement["fhirVersion"], "4.0.1");
+    let q = h
+        .send(get("/fhir/Questionnaire/radiculo-intake", None))
+        .await
+        .fhir(StatusCode::OK, "Questionnaire");
+    assert_eq!(q["version"], engine().kb().version.as_str());
+    for id in [
+        "radiculo-finding",
+        "radiculo-condition",
+        "radiculo-triage-level",
+        "radiculo-red-flag",
+        "radiculo-nerve-root",
+    ] {
+        let system = h
+            .send(get(&format!("/fhir/CodeSystem/{id}"), None))
+            .await
+            .fhir(StatusCode::OK, "CodeSystem");
+        assert_eq!(system["count"], system["concept"].as_array().unwrap().len());
+        let set = h
+            .send(get(&format!("/fhir/ValueSet/{id}"), None))
+            .await
+            .fhir(StatusCode::OK, "ValueSet");
+        assert_eq!(set["compose"]["include"][0]["system"], system["url"]);
+    }
+    for uri in [
+        "/fhir/Questionnaire/other",
+        "/fhir/CodeSystem/radiculo-other",
+        "/fhir/ValueSet/radiculo-other",
+    ] {
+        let outcome = h
+            .send(get(uri, None))
+            .await
+            .fhir(StatusCode::NOT_FOUND, "OperationOutcome");
+        assert_eq!(outcome["issue"][0]["code"], "not-found", "{uri}");
+    }
 }

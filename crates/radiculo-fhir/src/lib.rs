@@ -1,0 +1,47 @@
+//! radiculo in FHIR R4 (4.0.1) and CDS Hooks 2.0, built from the knowledge base and from the
+//! one typed assessment model of `radiculo-contract`, never from text templates.
+//!
+//! - `types`: the FHIR data types and resources radiculo writes, as serde structs;
+//! - `codes`: radiculo's code systems and value sets (findings, conditions, triage levels, red
+//!   flags, nerve roots by side) and the standard codes beside them;
+//! - `questionnaire`: the intake Questionnaire, with a `linkId` per finding id;
+//! - `capability`: the CapabilityStatement of the server's `/fhir`.
+//!
+//! Invariant: pure, like the engine. No IO and no clock: the time of an assessment and the
+//! identifiers of what it writes are given by the caller.
+
+pub mod capability;
+pub mod codes;
+pub mod questionnaire;
+pub mod types;
+
+/// The FHIR version radiculo writes.
+pub const FHIR_VERSION: &str = "4.0.1";
+
+/// The media type of FHIR JSON.
+pub const MEDIA_TYPE: &str = "application/fhir+json";
+
+/// The base of the canonical URLs of radiculo's FHIR definitions (code systems, value sets,
+/// the Questionnaire). A canonical URL is an identifier that must not change from one
+/// installation to the next, so it is not the server's address: w3id.org gives permanent
+/// identifiers that can be pointed at the project's documentation. Every server also serves
+/// the definitions under its own `/fhir`.
+pub const CANONICAL: &str = "https://w3id.org/radiculo/fhir";
+
+/// The publisher named in every definition.
+pub const PUBLISHER: &str = "radiculo";
+
+/// Why a FHIR rendering could not be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FhirError {
+    /// A question's `when` uses a condition that `enableWhen` cannot say.
+    #[error(
+        "the question `{question}` is asked only after {what}, which a Questionnaire's enableWhen cannot say"
+    )]
+    NotExpressible {
+        /// The question (a group id or a case field).
+        question: String,
+        /// What its condition depends on.
+        what: &'static str,
+    },
+}

@@ -1,0 +1,320 @@
+//! The FHIR R4 (4.0.1) data types and resources radiculo writes, as serde structs: only the
+//! elements it fills. FHIR JSON has no `null` and no empty arrays or objects, so every optional
+//! element is left out when absent and every list when empty.
+
+use serde::Serialize;
+
+/// `Coding`: a code from a code system.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Coding {
+    pub system: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    pub code: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display: Option<String>,
+}
+
+impl Coding {
+    /// A code of `system` with its display.
+    pub fn new(system: &str, code: &str, display: &str) -> Coding {
+        Coding {
+            system: system.to_string(),
+            version: None,
+            code: code.to_string(),
+            display: Some(display.to_string()),
+        }
+    }
+}
+
+/// `CodeableConcept`: codings and the text a person reads.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CodeableConcept {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub coding: Vec<Coding>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+}
+
+impl CodeableConcept {
+    /// One coding, its display as the text.
+    pub fn coded(coding: Coding) -> CodeableConcept {
+        let text = coding.display.clone();
+        CodeableConcept {
+            coding: vec![coding],
+            text,
+        }
+    }
+
+    /// Text alone, for what no code system names.
+    pub fn text(text: &str) -> CodeableConcept {
+        CodeableConcept {
+            coding: Vec::new(),
+            text: Some(text.to_string()),
+        }
+    }
+}
+
+/// `Reference`: a link to another resource (in a Bundle, an entry's `fullUrl`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reference {
+    pub reference: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display: Option<String>,
+}
+
+impl Reference {
+    /// A reference without display.
+    pub fn to(reference: &str) -> Reference {
+        Reference {
+            reference: reference.to_string(),
+            display: None,
+        }
+    }
+}
+
+/// `Identifier`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Identifier {
+    pub system: String,
+    pub value: String,
+}
+
+/// `Extension`, with the value types radiculo uses.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Extension {
+    pub url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_integer: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_string: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_coding: Option<Coding>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_codeable_concept: Option<CodeableConcept>,
+}
+
+/// `Meta`: the profiles a resource claims.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Meta {
+    pub profile: Vec<String>,
+}
+
+/// `Questionnaire.item.enableWhen`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EnableWhen {
+    pub question: String,
+    pub operator: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answer_boolean: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answer_coding: Option<Coding>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answer_integer: Option<i64>,
+}
+
+/// `Questionnaire.item.answerOption`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AnswerOption {
+    pub value_coding: Coding,
+}
+
+/// `Questionnaire.item`: a question, a group of items, or text to show.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QuestionnaireItem {
+    pub link_id: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub code: Vec<Coding>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extension: Vec<Extension>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub enable_when: Vec<EnableWhen>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enable_behavior: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub required: Option<bool>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub answer_option: Vec<AnswerOption>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub item: Vec<QuestionnaireItem>,
+}
+
+/// `Questionnaire`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Questionnaire {
+    pub resource_type: &'static str,
+    pub id: String,
+    pub url: String,
+    pub version: String,
+    pub name: String,
+    pub title: String,
+    pub status: &'static str,
+    pub subject_type: Vec<&'static str>,
+    pub publisher: String,
+    pub description: String,
+    pub item: Vec<QuestionnaireItem>,
+}
+
+/// `CodeSystem.concept`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Concept {
+    pub code: String,
+    pub display: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub definition: Option<String>,
+}
+
+/// `CodeSystem`: radiculo's own codes, complete.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CodeSystem {
+    pub resource_type: &'static str,
+    pub id: String,
+    pub url: String,
+    pub version: String,
+    pub name: String,
+    pub title: String,
+    pub status: &'static str,
+    pub publisher: String,
+    pub description: String,
+    pub case_sensitive: bool,
+    pub value_set: String,
+    pub content: &'static str,
+    pub count: usize,
+    pub concept: Vec<Concept>,
+}
+
+/// `ValueSet.compose.include`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ValueSetInclude {
+    pub system: String,
+    pub version: String,
+}
+
+/// `ValueSet.compose`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ValueSetCompose {
+    pub include: Vec<ValueSetInclude>,
+}
+
+/// `ValueSet`: every code of one of radiculo's code systems.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ValueSet {
+    pub resource_type: &'static str,
+    pub id: String,
+    pub url: String,
+    pub version: String,
+    pub name: String,
+    pub title: String,
+    pub status: &'static str,
+    pub publisher: String,
+    pub description: String,
+    pub compose: ValueSetCompose,
+}
+
+/// `CapabilityStatement.software`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Software {
+    pub name: String,
+    pub version: String,
+}
+
+/// `CapabilityStatement.rest.resource.interaction` and `.operation`, by name.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Interaction {
+    pub code: &'static str,
+}
+
+/// `CapabilityStatement.rest.resource.operation` (and `rest.operation`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Operation {
+    pub name: &'static str,
+    pub definition: String,
+}
+
+/// `CapabilityStatement.rest.resource`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RestResource {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub interaction: Vec<Interaction>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub operation: Vec<Operation>,
+}
+
+/// `CapabilityStatement.rest`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Rest {
+    pub mode: &'static str,
+    pub documentation: String,
+    pub resource: Vec<RestResource>,
+}
+
+/// `CapabilityStatement`: what this server does.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CapabilityStatement {
+    pub resource_type: &'static str,
+    pub status: &'static str,
+    pub date: String,
+    pub publisher: String,
+    pub description: String,
+    pub kind: &'static str,
+    pub software: Software,
+    pub fhir_version: &'static str,
+    pub format: Vec<&'static str>,
+    pub rest: Vec<Rest>,
+}
+
+/// `OperationOutcome.issue`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Issue {
+    pub severity: &'static str,
+    pub code: &'static str,
+    pub diagnostics: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub expression: Vec<String>,
+}
+
+/// `OperationOutcome`: why a request failed, issue by issue, each with where it is.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OperationOutcome {
+    pub resource_type: &'static str,
+    pub issue: Vec<Issue>,
+}
+
+impl OperationOutcome {
+    /// One error.
+    pub fn error(
+        code: &'static str,
+        diagnostics: &str,
+        expression: Option<&str>,
+    ) -> OperationOutcome {
+        OperationOutcome {
+            resource_type: "OperationOutcome",
+            issue: vec![Issue {
+                severity: "error",
+                code,
+                diagnostics: diagnostics.to_string(),
+                expression: expression.map(str::to_string).into_iter().collect(),
+            }],
+        }
+    }
+}
