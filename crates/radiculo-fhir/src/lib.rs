@@ -5,6 +5,7 @@
 //! - `codes`: radiculo's code systems and value sets (findings, conditions, triage levels, red
 //!   flags, nerve roots by side) and the standard codes beside them;
 //! - `questionnaire`: the intake Questionnaire, with a `linkId` per finding id;
+//! - `response`: a QuestionnaireResponse to it read into a case, or every issue with where;
 //! - `capability`: the CapabilityStatement of the server's `/fhir`.
 //!
 //! Invariant: pure, like the engine. No IO and no clock: the time of an assessment and the
@@ -13,6 +14,7 @@
 pub mod capability;
 pub mod codes;
 pub mod questionnaire;
+pub mod response;
 pub mod types;
 
 /// The FHIR version radiculo writes.
