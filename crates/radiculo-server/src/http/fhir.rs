@@ -44,7 +44,6 @@ impl Definitions {
     /// When the knowledge base has a question the Questionnaire cannot carry.
     pub fn new(engine: &Engine, started: &str) -> Result<Definitions, FhirError> {
         let kb = engine.kb();
-        let json = |value: &dyn erased::Json| Bytes::from(value.to_vec());
         Ok(Definitions {
             metadata: json(&radiculo_fhir::capability::capability_statement(
                 kb, started,
@@ -60,17 +59,9 @@ impl Definitions {
     }
 }
 
-/// Serialising any of the definitions through one closure.
-mod erased {
-    pub trait Json {
-        fn to_vec(&self) -> Vec<u8>;
-    }
-
-    impl<T: serde::Serialize> Json for T {
-        fn to_vec(&self) -> Vec<u8> {
-            serde_json::to_vec(self).expect("a FHIR resource always serializes")
-        }
-    }
+/// A definition, serialised.
+fn json(value: &impl serde::Serialize) -> Bytes {
+    Bytes::from(serde_json::to_vec(value).expect("a FHIR resource always serializes"))
 }
 
 /// FHIR JSON with `status`.
