@@ -17,6 +17,17 @@ use serde_json::{Map, Value};
 pub use input::{CaseJson, EvidenceJson, ModeJson, SexJson, StateJson};
 pub use output::{AssessmentJson, Form, JsonWriter};
 
+/// The assessment model's parts, for renderings that read it field by field (FHIR, CDS
+/// cards). Its texts are serialised JSON; [`model::text`] reads one back.
+pub mod model {
+    pub use crate::output::{
+        AssessmentJson, ConditionJson, Explanation, ExplanationJson, Findings, MechanismJson,
+        OwnedFindings, PlanJson, QuestionJson, ReasonJson, RedFlagJson, RootJson, TargetJson,
+        TriageJson, text,
+    };
+    pub use crate::wire::OrNull;
+}
+
 /// The longest episode the contract accepts, in days (about 110 years).
 pub const MAX_DURATION_DAYS: u64 = 40_200;
 

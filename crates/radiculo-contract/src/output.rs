@@ -278,161 +278,161 @@ model! {
         /// What the tool is and is not.
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
         pub disclaimer: &'a RawValue,
-        triage: TriageJson<'a>,
-        red_flags: Vec<RedFlagJson<'a>>,
-        mechanism: MechanismJson,
-        roots: Vec<RootJson<'a>>,
-        conditions: Vec<ConditionJson<'a>>,
+        pub triage: TriageJson<'a>,
+        pub red_flags: Vec<RedFlagJson<'a>>,
+        pub mechanism: MechanismJson,
+        pub roots: Vec<RootJson<'a>>,
+        pub conditions: Vec<ConditionJson<'a>>,
         #[cfg_attr(feature = "openapi", schema(value_type = Vec<ExplanationJson<'static>>))]
-        explanation: Explanation<'a>,
-        explanation_targets: Vec<TargetJson<'a>>,
-        plan: Vec<PlanJson<'a>>,
+        pub explanation: Explanation<'a>,
+        pub explanation_targets: Vec<TargetJson<'a>>,
+        pub plan: Vec<PlanJson<'a>>,
         #[cfg_attr(feature = "openapi", schema(value_type = Option<QuestionJson<'static>>))]
-        next_question: OrNull<QuestionJson<'a>>,
+        pub next_question: OrNull<QuestionJson<'a>>,
     }
 
-    struct TriageJson<'a> {
+    pub struct TriageJson<'a> {
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
-        level: &'a RawValue,
+        pub level: &'a RawValue,
         /// What to do, in a few words, for the person (the knowledge base's text for the level).
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
-        headline: &'a RawValue,
+        pub headline: &'a RawValue,
         /// Where to go and how fast, for the person.
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
-        instruction: &'a RawValue,
+        pub instruction: &'a RawValue,
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
-        clinician_headline: &'a RawValue,
+        pub clinician_headline: &'a RawValue,
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
-        clinician_instruction: &'a RawValue,
-        reasons: Vec<ReasonJson<'a>>,
+        pub clinician_instruction: &'a RawValue,
+        pub reasons: Vec<ReasonJson<'a>>,
     }
 
-    struct ReasonJson<'a> {
+    pub struct ReasonJson<'a> {
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
-        text: &'a RawValue,
+        pub text: &'a RawValue,
         #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
-        findings: Findings<'a>,
+        pub findings: Findings<'a>,
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
-        level: &'a RawValue,
+        pub level: &'a RawValue,
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
-        rule: &'a RawValue,
+        pub rule: &'a RawValue,
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
-        clinician_text: &'a RawValue,
+        pub clinician_text: &'a RawValue,
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
-        source: &'a RawValue,
+        pub source: &'a RawValue,
     }
 
-    struct RedFlagJson<'a> {
+    pub struct RedFlagJson<'a> {
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
-        id: &'a RawValue,
+        pub id: &'a RawValue,
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
-        text: &'a RawValue,
+        pub text: &'a RawValue,
         #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
-        findings: Findings<'a>,
+        pub findings: Findings<'a>,
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
-        clinician_text: &'a RawValue,
+        pub clinician_text: &'a RawValue,
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
-        min_level: &'a RawValue,
+        pub min_level: &'a RawValue,
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
-        source: &'a RawValue,
+        pub source: &'a RawValue,
     }
 
-    struct MechanismJson {
-        radicular: f64,
-        referred: f64,
-        other: f64,
+    pub struct MechanismJson {
+        pub radicular: f64,
+        pub referred: f64,
+        pub other: f64,
     }
 
-    struct RootJson<'a> {
+    pub struct RootJson<'a> {
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
-        root: &'a RawValue,
+        pub root: &'a RawValue,
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
-        side: &'a RawValue,
-        probability: f64,
+        pub side: &'a RawValue,
+        pub probability: f64,
         /// The probability in words, for people who prefer words.
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
-        likelihood: &'a RawValue,
+        pub likelihood: &'a RawValue,
     }
 
-    struct ConditionJson<'a> {
+    pub struct ConditionJson<'a> {
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
-        id: &'a RawValue,
+        pub id: &'a RawValue,
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
-        name: &'a RawValue,
-        probability: f64,
+        pub name: &'a RawValue,
+        pub probability: f64,
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
         icd10: &'a RawValue,
         #[serde(skip_serializing_if = "Option::is_none")]
         #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
-        snomed: Option<&'a RawValue>,
+        pub snomed: Option<&'a RawValue>,
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
-        patient_name: &'a RawValue,
+        pub patient_name: &'a RawValue,
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
-        mechanism: &'a RawValue,
+        pub mechanism: &'a RawValue,
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
         icd10_display: &'a RawValue,
         /// The probability in words, for people who prefer words.
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
-        likelihood: &'a RawValue,
+        pub likelihood: &'a RawValue,
     }
 
-    struct ExplanationJson<'a> {
+    pub struct ExplanationJson<'a> {
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
-        finding: &'a RawValue,
+        pub finding: &'a RawValue,
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
-        target: &'a RawValue,
-        weight: f64,
+        pub target: &'a RawValue,
+        pub weight: f64,
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
-        source: &'a RawValue,
+        pub source: &'a RawValue,
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
-        state: &'a RawValue,
+        pub state: &'a RawValue,
     }
 
-    struct TargetJson<'a> {
+    pub struct TargetJson<'a> {
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
-        target: &'a RawValue,
-        prior_log_odds: f64,
-        posterior_log_odds: f64,
-        prior_probability: f64,
-        posterior_probability: f64,
+        pub target: &'a RawValue,
+        pub prior_log_odds: f64,
+        pub posterior_log_odds: f64,
+        pub prior_probability: f64,
+        pub posterior_probability: f64,
     }
 
-    struct PlanJson<'a> {
+    pub struct PlanJson<'a> {
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
-        id: &'a RawValue,
+        pub id: &'a RawValue,
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
-        audience: &'a RawValue,
+        pub audience: &'a RawValue,
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
-        text: &'a RawValue,
+        pub text: &'a RawValue,
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
-        source: &'a RawValue,
+        pub source: &'a RawValue,
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
-        topic: &'a RawValue,
+        pub topic: &'a RawValue,
         /// For an item that lists questions still to answer: those not yet answered.
         #[serde(skip_serializing_if = "Option::is_none")]
         #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<String>>))]
-        unanswered: Option<OwnedFindings<'a>>,
+        pub unanswered: Option<OwnedFindings<'a>>,
     }
 
-    struct QuestionJson<'a> {
-        id: &'a str,
-        text: &'a str,
-        why: &'a str,
+    pub struct QuestionJson<'a> {
+        pub id: &'a str,
+        pub text: &'a str,
+        pub why: &'a str,
         /// `finding`, `group` or `number`.
-        kind: &'static str,
+        pub kind: &'static str,
         /// The group's finding ids (the contract's field).
         #[serde(skip_serializing_if = "Option::is_none")]
         #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<String>>))]
-        items: Option<Findings<'a>>,
+        pub items: Option<Findings<'a>>,
         /// For a number: the range and what its ends mean.
         #[serde(skip_serializing_if = "Option::is_none")]
-        min: Option<u8>,
+        pub min: Option<u8>,
         #[serde(skip_serializing_if = "Option::is_none")]
-        max: Option<u8>,
+        pub max: Option<u8>,
         #[serde(skip_serializing_if = "Option::is_none")]
-        min_label: Option<&'a str>,
+        pub min_label: Option<&'a str>,
         #[serde(skip_serializing_if = "Option::is_none")]
-        max_label: Option<&'a str>,
+        pub max_label: Option<&'a str>,
     }
 }
 
@@ -451,7 +451,7 @@ impl<'a> PlanJson<'a> {
 
 /// Finding ids, written as their serialised ids.
 #[derive(Debug, Clone, Copy)]
-struct Findings<'a> {
+pub struct Findings<'a> {
     ids: &'a [FindingId],
     texts: &'a [Raw],
 }
@@ -465,7 +465,7 @@ impl Serialize for Findings<'_> {
 /// Finding ids worked out for this rendering (the questions a plan item lists that are still
 /// unanswered).
 #[derive(Debug)]
-struct OwnedFindings<'a> {
+pub struct OwnedFindings<'a> {
     ids: Vec<FindingId>,
     texts: &'a [Raw],
 }
@@ -488,7 +488,19 @@ impl Wire for OwnedFindings<'_> {
     }
 }
 
+impl<'a> Findings<'a> {
+    /// The findings, by knowledge-base id.
+    pub fn ids(&self) -> &'a [FindingId] {
+        self.ids
+    }
+}
+
 impl OwnedFindings<'_> {
+    /// The findings, by knowledge-base id.
+    pub fn ids(&self) -> &[FindingId] {
+        &self.ids
+    }
+
     fn as_findings(&self) -> Findings<'_> {
         Findings {
             ids: &self.ids,
@@ -500,7 +512,7 @@ impl OwnedFindings<'_> {
 /// The explanation, held in the order the weights add up (each conclusion's chain, which the
 /// compact form lists); the full form lists each conclusion's weights strongest first.
 #[derive(Debug)]
-struct Explanation<'a> {
+pub struct Explanation<'a> {
     rows: Vec<ExplanationJson<'a>>,
     /// Indices into `rows`: each conclusion's strongest first, equal weights in chain order.
     strongest_first: Vec<usize>,
@@ -534,7 +546,13 @@ impl<'a> Explanation<'a> {
         }
     }
 
-    fn listed(&self) -> impl Iterator<Item = &ExplanationJson<'a>> {
+    /// Every row, each conclusion's weights in the order they add up (the compact form's).
+    pub fn in_chain_order(&self) -> &[ExplanationJson<'a>] {
+        &self.rows
+    }
+
+    /// Every row as the full form lists it: each conclusion's strongest weight first.
+    pub fn listed(&self) -> impl Iterator<Item = &ExplanationJson<'a>> {
         self.strongest_first.iter().map(|&i| &self.rows[i])
     }
 }
@@ -549,6 +567,16 @@ impl Wire for Explanation<'_> {
     fn write(&self, out: &mut Vec<u8>) {
         wire::list(self.listed(), out);
     }
+}
+
+/// The text a model field holds: the model keeps every knowledge-base text as serialised
+/// JSON, written once per engine, and a rendering that is not JSON (FHIR, a text report) reads
+/// it back.
+///
+/// # Panics
+/// On a value that is not a JSON string; the model's text fields are all strings.
+pub fn text(raw: &RawValue) -> String {
+    serde_json::from_str(raw.get()).expect("a model text is a JSON string")
 }
 
 fn sigmoid(log_odds: f64) -> f64 {

@@ -87,7 +87,14 @@ impl<T: Wire> Wire for Option<T> {
 /// An optional field written as `null` when absent, not left out.
 #[derive(Debug, Serialize)]
 #[serde(transparent)]
-pub(crate) struct OrNull<T>(pub(crate) Option<T>);
+pub struct OrNull<T>(pub(crate) Option<T>);
+
+impl<T> OrNull<T> {
+    /// The value, if there is one.
+    pub fn get(&self) -> Option<&T> {
+        self.0.as_ref()
+    }
+}
 
 impl<T: Wire> Wire for OrNull<T> {
     fn write(&self, out: &mut Vec<u8>) {
@@ -124,6 +131,8 @@ macro_rules! model {
         }
     )*) => {$(
         $(#[$attr])*
+        // The fields are the contract's, named and described in its specification.
+        #[allow(missing_docs)]
         #[derive(Debug, serde::Serialize)]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         $vis struct $name$(<$lt>)? {
