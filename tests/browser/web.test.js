@@ -577,3 +577,94 @@ test("patient: without next_question.kind (an older server), items still mean a 
   assert.equal(await page.locator(".lead-root").getAttribute("data-root"), "L5");
   await finish();
 });
+
+// --- A CDS Hooks card's link -----------------------------------------------------------------
+
+/// A `patient-view` request for the contract's example case: its Patient (born on 1 January,
+/// so of the case's age all this year) and an Observation per answer.
+function cdsRequest(kase) {
+  const system = "https://w3id.org/radiculo/fhir/CodeSystem/radiculo-finding";
+  const observation = (code, value) => ({
+    resourceType: "Observation",
+    status: "final",
+    code: { coding: [{ system, code }] },
+    subject: { reference: "Patient/123" },
+    effectiveDateTime: "2026-12-01T10:00:00Z",
+    ...value,
+  });
+  const entry = kase.evidence.map((e) => observation(e.id, { valueBoolean: e.state === "present" }));
+  entry.push(observation("symptom_duration_days", { valueInteger: kase.symptom_duration_days }));
+  return {
+    hook: "patient-view",
+    hookInstance: "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
+    context: { userId: "Practitioner/example", patientId: "123" },
+    prefetch: {
+      patient: { resourceType: "Patient", id: "123", gender: kase.sex, birthDate: `${new Date().getUTCFullYear() - kase.age}-01-01` },
+      findings: { resourceType: "Bundle", type: "searchset", entry: entry.map((resource) => ({ resource })) },
+    },
+  };
+}
+
+for (const viewport of Object.keys(VIEWPORTS)) {
+  test(`clinician: a CDS Hooks card's link fills the form and shows the assessment, its case never sent in a URL (${viewport})`, async () => {
+    const kase = JSON.parse(readFileSync(new URL("../../examples/contract-example.json", import.meta.url), "utf8"));
+    const response = await fetch(`${BASE}/cds-services/radiculo-triage`, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json" },
+      body: JSON.stringify(cdsRequest(kase)),
+    });
+    assert.equal(response.status, 200);
+    const card = (await response.json()).cards[0];
+    const link = card.links[0].url;
+    assert.ok(link.startsWith(`${BASE}/clinician#case=`), link);
+
+    const { page, checkpoint, finish } = await open(viewport, "clinician-link");
+    const urls = [];
+    const assessed = [];
+    page.on("request", (request) => {
+      urls.push(request.url());
+      if (request.method() === "POST" && new URL(request.url()).pathname === "/v1/assess") assessed.push(JSON.parse(request.postData()));
+    });
+    await page.goto(link);
+    await page.locator('[data-table="roots"]').waitFor();
+    // The form holds the case.
+    assert.equal(await page.inputValue("#age"), String(kase.age));
+    assert.equal(await page.inputValue("#sex"), kase.sex);
+    assert.equal(await page.inputValue("#duration"), String(kase.symptom_duration_days));
+    for (const e of kase.evidence) {
+      if (/^(pain|numbness|tingling)\./.test(e.id)) {
+        const [, region, side] = e.id.split(".");
+        const shape = page.locator(`#clinician-form [data-region="${region}"][data-side="${side}"]`);
+        assert.equal(await shape.evaluate((el) => el.classList.contains("is-marked")), true, `${e.id} is marked`);
+      } else {
+        assert.equal(await page.inputValue(`select[name="${e.id}"]`), e.state, e.id);
+      }
+    }
+    // The case was assessed as the link gave it, at the card's level.
+    assert.equal(assessed.length, 1);
+    assert.deepEqual(
+      assessed[0].evidence.map((e) => `${e.id}=${e.state}`).sort(),
+      kase.evidence.map((e) => `${e.id}=${e.state}`).sort(),
+    );
+    assert.equal(await page.locator(".care-card").getAttribute("data-triage"), card.source.topic.code);
+    assert.match(await page.locator('[data-table="roots"] tbody tr').first().textContent(), /L5/);
+    // The fragment never left the browser, and it is gone from the address.
+    assert.ok(!urls.some((u) => u.includes("case=")), urls.join("\n"));
+    assert.equal(new URL(page.url()).hash, "");
+    assert.match(await page.locator("#status").textContent(), /link/i);
+    await checkpoint("from-link");
+    await finish();
+  });
+}
+
+test("clinician: a malformed #case= is ignored and the empty form shown", async () => {
+  const { page, finish } = await open("desktop", "clinician-bad-link");
+  await page.goto(`${BASE}/clinician#case=not*base64`);
+  await page.locator("#clinician-form").waitFor();
+  assert.equal(await page.inputValue("#age"), "");
+  assert.equal(await page.locator('[data-table="roots"]').count(), 0);
+  await page.goto(`${BASE}/clinician#case=${Buffer.from("[1,2]").toString("base64url")}`);
+  await page.locator("#clinician-form").waitFor();
+  assert.equal(await page.inputValue("#age"), "");
+  await finish();
+});

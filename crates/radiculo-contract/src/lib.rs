@@ -75,6 +75,11 @@ pub fn parse_case(engine: &Engine, text: &str) -> Result<Case, ContractError> {
     if let Some(case) = input::parse(engine, text) {
         return Ok(case);
     }
+    if text.trim().is_empty() {
+        return Err(ContractError::Json(
+            "the body is empty; a case is a JSON object with at least `age`".to_string(),
+        ));
+    }
     let value: Value =
         serde_json::from_str(text).map_err(|e| ContractError::Json(e.to_string()))?;
     case_from_value(engine, &value)
@@ -90,15 +95,25 @@ pub fn case_from_value(engine: &Engine, value: &Value) -> Result<Case, ContractE
     let obj = value
         .as_object()
         .ok_or_else(|| ContractError::invalid("$", "a case must be a JSON object"))?;
+    const FIELDS: [&str; 7] = [
+        "id",
+        "age",
+        "sex",
+        "symptom_duration_days",
+        "pain_score",
+        "evidence",
+        "mode",
+    ];
     for key in obj.keys() {
-        if !matches!(
-            key.as_str(),
-            "id" | "age" | "sex" | "symptom_duration_days" | "pain_score" | "evidence" | "mode"
-        ) {
-            return Err(ContractError::invalid(
-                key.clone(),
-                "unknown field; a case has id, age, sex, symptom_duration_days, pain_score, evidence and mode",
-            ));
+        if !FIELDS.contains(&key.as_str()) {
+            return Err(ContractError::Invalid {
+                path: key.clone(),
+                message: "unknown field; a case has id, age, sex, symptom_duration_days, pain_score, evidence and mode".to_string(),
+                suggestions: radiculo_kb::vocab::closest(key, &FIELDS)
+                    .map(String::from)
+                    .into_iter()
+                    .collect(),
+            });
         }
     }
     let id = match obj.get("id") {

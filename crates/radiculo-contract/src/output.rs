@@ -361,7 +361,7 @@ model! {
         pub name: &'a RawValue,
         pub probability: f64,
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
-        icd10: &'a RawValue,
+        pub icd10: &'a RawValue,
         #[serde(skip_serializing_if = "Option::is_none")]
         #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
         pub snomed: Option<&'a RawValue>,
@@ -370,7 +370,7 @@ model! {
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
         pub mechanism: &'a RawValue,
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
-        icd10_display: &'a RawValue,
+        pub icd10_display: &'a RawValue,
         /// The probability in words, for people who prefer words.
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
         pub likelihood: &'a RawValue,

@@ -2,7 +2,9 @@
 
 use radiculo_kb::Kb;
 
-use crate::types::{CapabilityStatement, Interaction, Rest, RestResource, Software};
+use crate::adaptive::NEXT_QUESTION_DEFINITION;
+use crate::operation::{ASSESS, assess_url};
+use crate::types::{CapabilityStatement, Interaction, Operation, Rest, RestResource, Software};
 use crate::{FHIR_VERSION, PUBLISHER};
 
 /// The server's CapabilityStatement. `date` is when the server started (the statement
@@ -33,8 +35,27 @@ pub fn capability_statement(kb: &Kb, date: &str) -> CapabilityStatement {
         format: vec!["json"],
         rest: vec![Rest {
             mode: "server",
-            documentation: "radiculo's definitions (the intake Questionnaire, its code systems and value sets), read by id.".to_string(),
-            resource: vec![read("Questionnaire"), read("CodeSystem"), read("ValueSet")],
+            documentation: "radiculo's definitions (the intake Questionnaire, its code systems and value sets, the OperationDefinition of $assess), read by id; $assess turns a completed QuestionnaireResponse into a Bundle of results, and $next-question (SDC adaptive) asks the intake one question at a time. Nothing is stored.".to_string(),
+            resource: vec![
+                RestResource {
+                    operation: vec![Operation {
+                        name: "next-question",
+                        definition: NEXT_QUESTION_DEFINITION.to_string(),
+                    }],
+                    ..read("Questionnaire")
+                },
+                RestResource {
+                    kind: "QuestionnaireResponse",
+                    interaction: Vec::new(),
+                    operation: vec![Operation {
+                        name: ASSESS,
+                        definition: assess_url(),
+                    }],
+                },
+                read("CodeSystem"),
+                read("ValueSet"),
+                read("OperationDefinition"),
+            ],
         }],
     }
 }

@@ -5,14 +5,30 @@
 //! - `codes`: radiculo's code systems and value sets (findings, conditions, triage levels, red
 //!   flags, nerve roots by side) and the standard codes beside them;
 //! - `questionnaire`: the intake Questionnaire, with a `linkId` per finding id;
+//! - `fill`: a case as a completed QuestionnaireResponse to the intake;
 //! - `response`: a QuestionnaireResponse to it read into a case, or every issue with where;
+//! - `bundle`: an assessment's results as a `collection` Bundle (Observations, a
+//!   RiskAssessment, a ClinicalImpression);
+//! - `operation`: what `$assess` takes, and its OperationDefinition;
+//! - `adaptive`: SDC's adaptive questionnaire (`$next-question`): the interview asked through
+//!   a QuestionnaireResponse whose contained Questionnaire grows by one question a call;
+//! - `observations`: Observations in radiculo's finding code system (a CDS Hooks prefetch,
+//!   or a results Bundle's) read back into a case, the latest of each code;
+//! - `cds`: the CDS Hooks 2.0 service: discovery, the request and its prefetch, the card
+//!   (from the typed assessment model), feedback;
 //! - `capability`: the CapabilityStatement of the server's `/fhir`.
 //!
 //! Invariant: pure, like the engine. No IO and no clock: the time of an assessment and the
 //! identifiers of what it writes are given by the caller.
 
+pub mod adaptive;
+pub mod bundle;
 pub mod capability;
+pub mod cds;
 pub mod codes;
+pub mod fill;
+pub mod observations;
+pub mod operation;
 pub mod questionnaire;
 pub mod response;
 pub mod types;
@@ -46,4 +62,7 @@ pub enum FhirError {
         /// What its condition depends on.
         what: &'static str,
     },
+    /// The adaptive interview could not go on: the engine asked a question again.
+    #[error(transparent)]
+    Interview(#[from] radiculo_interview::InterviewError),
 }

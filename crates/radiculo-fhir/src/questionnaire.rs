@@ -6,7 +6,7 @@
 use radiculo_engine::{MAX_AGE, MIN_AGE};
 use radiculo_interview::{BODY_MAP, body_map_steps};
 use radiculo_kb::vocab::SYMPTOM_KINDS;
-use radiculo_kb::{FindingId, FindingSet, Kb, Predicate};
+use radiculo_kb::{FindingId, FindingSet, GroupDef, Kb, Predicate};
 
 use crate::codes::{self, System};
 use crate::types::{AnswerOption, Coding, EnableWhen, Extension, Questionnaire, QuestionnaireItem};
@@ -57,73 +57,29 @@ const MAX_VALUE: &str = "http://hl7.org/fhir/StructureDefinition/maxValue";
 /// form of that question the Questionnaire can carry, and nothing is generated until it has.
 pub fn intake(kb: &Kb) -> Result<Questionnaire, FhirError> {
     let mut placed = FindingSet::EMPTY;
-    let mut item = vec![
-        number(
-            link::AGE,
-            AGE_TEXT,
-            Some(i64::from(MIN_AGE)),
-            Some(i64::from(MAX_AGE)),
-            true,
-        ),
-        QuestionnaireItem {
-            answer_option: (SEXES.iter())
-                .map(|(code, display)| AnswerOption {
-                    value_coding: Coding::new(GENDER, code, display),
-                })
-                .collect(),
-            ..question(link::SEX, SEX_TEXT, "choice")
-        },
-        number(link::DURATION, DURATION_TEXT, Some(0), None, false),
-    ];
-    for group in &kb.groups {
-        let askable: Vec<FindingId> = (group.items.iter().copied())
+    let mut item = vec![age(), sex(), duration()];
+    for g in &kb.groups {
+        let askable: Vec<FindingId> = (g.items.iter().copied())
             .filter(|&f| askable(kb, f) && !placed.contains(f))
             .collect();
         if askable.is_empty() {
             continue;
         }
         askable.iter().for_each(|&f| placed.insert(f));
-        let members = if group.id == BODY_MAP {
-            body_map_steps(kb, &askable)
-                .into_iter()
-                .map(|step| QuestionnaireItem {
-                    item: step.items.iter().map(|&f| finding(kb, f)).collect(),
-                    ..question(
-                        &format!("{BODY_MAP}.{}", SYMPTOM_KINDS[step.kind]),
-                        BODY_MAP_KIND_TEXT[step.kind],
-                        "group",
-                    )
-                })
-                .collect()
-        } else {
-            askable.iter().map(|&f| finding(kb, f)).collect()
-        };
-        let when = match &group.when {
+        let when = match &g.when {
             Some(p) => clauses(kb, p).map_err(|what| FhirError::NotExpressible {
-                question: group.id.clone(),
+                question: g.id.clone(),
                 what,
             })?,
             None => Vec::new(),
         };
-        let group_item = QuestionnaireItem {
-            item: members,
-            ..question(&group.id, &group.patient, "group")
-        };
-        item.push(gate(group_item, when));
+        item.push(gate(group(kb, g, &askable), when));
     }
-    let pain = &kb.pain_score;
-    let pain_when = clauses(kb, &pain.when).map_err(|what| FhirError::NotExpressible {
+    let pain_when = clauses(kb, &kb.pain_score.when).map_err(|what| FhirError::NotExpressible {
         question: link::PAIN_SCORE.to_string(),
         what,
     })?;
-    let pain_item = number(
-        link::PAIN_SCORE,
-        &pain.patient,
-        Some(i64::from(pain.min)),
-        Some(i64::from(pain.max)),
-        false,
-    );
-    item.push(gate(pain_item, pain_when));
+    item.push(gate(pain_score(kb), pain_when));
     let more: Vec<QuestionnaireItem> = (0..kb.vocab.findings.len())
         .map(|i| FindingId(i as u16))
         .filter(|&f| askable(kb, f) && !placed.contains(f))
@@ -160,8 +116,73 @@ fn askable(kb: &Kb, f: FindingId) -> bool {
     kb.vocab.def(f).question_patient.is_some()
 }
 
+/// The age item (required: the assessment needs it).
+pub(crate) fn age() -> QuestionnaireItem {
+    number(
+        link::AGE,
+        AGE_TEXT,
+        Some(i64::from(MIN_AGE)),
+        Some(i64::from(MAX_AGE)),
+        true,
+    )
+}
+
+/// The sex item, answered with an administrative gender.
+pub(crate) fn sex() -> QuestionnaireItem {
+    QuestionnaireItem {
+        answer_option: (SEXES.iter())
+            .map(|(code, display)| AnswerOption {
+                value_coding: Coding::new(GENDER, code, display),
+            })
+            .collect(),
+        ..question(link::SEX, SEX_TEXT, "choice")
+    }
+}
+
+/// The item for the days since the symptoms began.
+pub(crate) fn duration() -> QuestionnaireItem {
+    number(link::DURATION, DURATION_TEXT, Some(0), None, false)
+}
+
+/// The pain score's item, without the condition it is asked under.
+pub(crate) fn pain_score(kb: &Kb) -> QuestionnaireItem {
+    let pain = &kb.pain_score;
+    number(
+        link::PAIN_SCORE,
+        &pain.patient,
+        Some(i64::from(pain.min)),
+        Some(i64::from(pain.max)),
+        false,
+    )
+}
+
+/// A knowledge-base group asking `items` (its findings the form asks), without the condition
+/// it is asked under: the body map as one group per symptom kind, any other group as its
+/// findings.
+pub(crate) fn group(kb: &Kb, group: &GroupDef, items: &[FindingId]) -> QuestionnaireItem {
+    let members = if group.id == BODY_MAP {
+        body_map_steps(kb, items)
+            .into_iter()
+            .map(|step| QuestionnaireItem {
+                item: step.items.iter().map(|&f| finding(kb, f)).collect(),
+                ..question(
+                    &format!("{BODY_MAP}.{}", SYMPTOM_KINDS[step.kind]),
+                    BODY_MAP_KIND_TEXT[step.kind],
+                    "group",
+                )
+            })
+            .collect()
+    } else {
+        items.iter().map(|&f| finding(kb, f)).collect()
+    };
+    QuestionnaireItem {
+        item: members,
+        ..question(&group.id, &group.patient, "group")
+    }
+}
+
 /// An item with nothing but its id, text and type.
-fn question(link_id: &str, text: &str, kind: &'static str) -> QuestionnaireItem {
+pub(crate) fn question(link_id: &str, text: &str, kind: &'static str) -> QuestionnaireItem {
     QuestionnaireItem {
         link_id: link_id.to_string(),
         code: Vec::new(),
@@ -172,6 +193,8 @@ fn question(link_id: &str, text: &str, kind: &'static str) -> QuestionnaireItem 
         enable_when: Vec::new(),
         enable_behavior: None,
         required: None,
+        read_only: None,
+        answer_value_set: None,
         answer_option: Vec::new(),
         item: Vec::new(),
     }
@@ -197,7 +220,7 @@ pub(crate) fn finding(kb: &Kb, f: FindingId) -> QuestionnaireItem {
 }
 
 /// An integer question with its bounds.
-fn number(
+pub(crate) fn number(
     link_id: &str,
     text: &str,
     min: Option<i64>,
@@ -206,6 +229,7 @@ fn number(
 ) -> QuestionnaireItem {
     let bound = |url: &str, value: i64| Extension {
         url: url.to_string(),
+        value_boolean: None,
         value_integer: Some(value),
         value_string: None,
         value_code: None,

@@ -1,8 +1,11 @@
-//! A QuestionnaireResponse to the intake Questionnaire, read into a case: each answered
+//! A QuestionnaireResponse to the intake Questionnaire (or to an adaptive Questionnaire grown
+//! from it by `$next-question`, contained in the response), read into a case: each answered
 //! finding present, absent or not sure; age, sex, duration and pain score from their items;
 //! age and sex from a contained Patient when the items do not give them. Everything wrong
 //! with the response is reported at once, each issue with where it is (a FHIRPath such as
 //! `QuestionnaireResponse.item[3].answer[0].valueCoding`).
+
+use std::collections::HashSet;
 
 use radiculo_engine::{Case, MAX_AGE, MIN_AGE, Sex};
 use radiculo_interview::BODY_MAP;
@@ -24,19 +27,19 @@ pub struct Rejected {
 
 /// Issues found while reading, each a FHIR issue type code, a sentence and a location.
 #[derive(Default)]
-struct Issues {
-    invalid: Vec<Issue>,
-    unassessable: Vec<Issue>,
+pub(crate) struct Issues {
+    pub(crate) invalid: Vec<Issue>,
+    pub(crate) unassessable: Vec<Issue>,
 }
 
 impl Issues {
     /// The response breaks the Questionnaire or FHIR's shape (400).
-    fn invalid(&mut self, code: &'static str, at: &str, diagnostics: String) {
+    pub(crate) fn invalid(&mut self, code: &'static str, at: &str, diagnostics: String) {
         self.invalid.push(issue(code, at, diagnostics));
     }
 
     /// The response is well formed but cannot be assessed (422).
-    fn unassessable(&mut self, code: &'static str, at: &str, diagnostics: String) {
+    pub(crate) fn unassessable(&mut self, code: &'static str, at: &str, diagnostics: String) {
         self.unassessable.push(issue(code, at, diagnostics));
     }
 }
@@ -56,6 +59,22 @@ fn issue(code: &'static str, at: &str, diagnostics: String) -> Issue {
 /// # Errors
 /// [`Rejected`], with every issue found.
 pub fn read(kb: &Kb, response: &Value, today: &str) -> Result<Case, Rejected> {
+    read_with_patient(kb, response, None, today)
+}
+
+/// As [`read`], with the person's Patient resource given beside the response (a `$assess`
+/// Parameters' `patient`, where the response's `subject` names a Patient the caller holds)
+/// and `at` its location for issues. A Patient the response contains comes first.
+///
+/// # Errors
+/// [`Rejected`], with every issue found.
+pub fn read_with_patient(
+    kb: &Kb,
+    response: &Value,
+    patient: Option<(&Value, &str)>,
+    today: &str,
+) -> Result<Case, Rejected> {
+    let external = patient;
     let mut issues = Issues::default();
     let root = "QuestionnaireResponse";
     let Some(qr) = response.as_object() else {
@@ -80,9 +99,24 @@ pub fn read(kb: &Kb, response: &Value, today: &str) -> Result<Case, Rejected> {
             return Err(rejected(issues));
         }
     }
+    let mut adaptive = None;
     if let Some(q) = qr.get("questionnaire") {
         let canonical = q.as_str().unwrap_or_default();
-        if canonical.split('|').next() != Some(intake_url().as_str()) {
+        if canonical.starts_with('#') {
+            // A response completed through `$next-question` answers the adaptive
+            // Questionnaire it contains, grown from the intake's items.
+            adaptive = crate::adaptive::contained(qr, canonical, root, &mut issues);
+            if let Some(form) = adaptive.as_ref().filter(|form| !form.derived) {
+                issues.unassessable(
+                    "required",
+                    &format!("{root}.contained[{}]", form.index),
+                    format!(
+                        "the contained Questionnaire does not say it derives from `{}` (derivedFrom)",
+                        intake_url()
+                    ),
+                );
+            }
+        } else if canonical.split('|').next() != Some(intake_url().as_str()) {
             issues.unassessable(
                 "not-supported",
                 &format!("{root}.questionnaire"),
@@ -110,14 +144,20 @@ pub fn read(kb: &Kb, response: &Value, today: &str) -> Result<Case, Rejected> {
     let mut answers = Answers::default();
     match qr.get("item") {
         None => {}
-        Some(Value::Array(items)) => read_items(kb, items, root, &mut answers, &mut issues),
+        Some(Value::Array(items)) => {
+            let known = adaptive.as_ref().map(|form| &form.link_ids);
+            read_items(kb, items, root, known, &mut answers, &mut issues);
+        }
         Some(_) => issues.invalid(
             "structure",
             &format!("{root}.item"),
             "`item` is a list".into(),
         ),
     }
-    let patient = patient(qr, root, &mut issues);
+    let patient = contained_patient(qr, root, &mut issues).or_else(|| {
+        let (resource, at) = external?;
+        read_patient(resource, at, &mut issues)
+    });
     let reference =
         (qr.get("authored").and_then(Value::as_str)).map_or(today, |a| a.get(..10).unwrap_or(a));
     let age = match (
@@ -172,7 +212,7 @@ pub fn read(kb: &Kb, response: &Value, today: &str) -> Result<Case, Rejected> {
     Ok(case)
 }
 
-fn rejected(issues: Issues) -> Rejected {
+pub(crate) fn rejected(issues: Issues) -> Rejected {
     let well_formed = issues.invalid.is_empty();
     let mut issue = issues.invalid;
     issue.extend(issues.unassessable);
@@ -185,13 +225,14 @@ fn rejected(issues: Issues) -> Rejected {
     }
 }
 
+/// What a response's items answer.
 #[derive(Default)]
-struct Answers {
-    age: Option<i64>,
-    sex: Option<Sex>,
-    duration_days: Option<u32>,
-    pain_score: Option<u8>,
-    findings: Vec<(radiculo_kb::FindingId, Option<bool>)>,
+pub(crate) struct Answers {
+    pub(crate) age: Option<i64>,
+    pub(crate) sex: Option<Sex>,
+    pub(crate) duration_days: Option<u32>,
+    pub(crate) pain_score: Option<u8>,
+    pub(crate) findings: Vec<(radiculo_kb::FindingId, Option<bool>)>,
 }
 
 /// Whether `link_id` is one of the Questionnaire's groups (which hold items, not answers).
@@ -204,7 +245,17 @@ fn is_group(kb: &Kb, link_id: &str) -> bool {
             .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
 }
 
-fn read_items(kb: &Kb, items: &[Value], at: &str, answers: &mut Answers, issues: &mut Issues) {
+/// Reads the answers of `items` (at `at`) into `answers`. `known`, for a response to a
+/// contained adaptive Questionnaire, is every `linkId` that Questionnaire has: an item it does
+/// not have is an issue.
+pub(crate) fn read_items(
+    kb: &Kb,
+    items: &[Value],
+    at: &str,
+    known: Option<&HashSet<&str>>,
+    answers: &mut Answers,
+    issues: &mut Issues,
+) {
     for (i, item) in items.iter().enumerate() {
         let here = format!("{at}.item[{i}]");
         let Some(item) = item.as_object() else {
@@ -215,8 +266,21 @@ fn read_items(kb: &Kb, items: &[Value], at: &str, answers: &mut Answers, issues:
             issues.invalid("required", &here, "an item needs its `linkId`".into());
             continue;
         };
+        if known.is_some_and(|known| !known.contains(link_id)) {
+            issues.invalid(
+                "not-found",
+                &here,
+                format!("`{link_id}` is not an item of the response's contained Questionnaire"),
+            );
+            continue;
+        }
+        // The result of an adaptive interview is radiculo's own answer, worked out again by
+        // any assessment of the response.
+        if link_id == crate::adaptive::RESULT {
+            continue;
+        }
         if let Some(Value::Array(nested)) = item.get("item") {
-            read_items(kb, nested, &here, answers, issues);
+            read_items(kb, nested, &here, known, answers, issues);
         }
         if is_group(kb, link_id) {
             if item.contains_key("answer") {
@@ -348,13 +412,17 @@ fn read_answer(
 }
 
 /// What a contained Patient says: sex, and the birth date with where it is.
-struct Patient {
-    sex: Option<Sex>,
-    birth_date: Option<(String, String)>,
+pub(crate) struct Patient {
+    pub(crate) sex: Option<Sex>,
+    pub(crate) birth_date: Option<(String, String)>,
 }
 
 /// The Patient the response's `subject` points at among its contained resources (`#id`).
-fn patient(qr: &Map<String, Value>, root: &str, issues: &mut Issues) -> Option<Patient> {
+pub(crate) fn contained_patient(
+    qr: &Map<String, Value>,
+    root: &str,
+    issues: &mut Issues,
+) -> Option<Patient> {
     let reference = qr.get("subject")?.get("reference")?.as_str()?;
     let id = reference.strip_prefix('#')?;
     let contained = qr.get("contained").and_then(Value::as_array);
@@ -369,7 +437,15 @@ fn patient(qr: &Map<String, Value>, root: &str, issues: &mut Issues) -> Option<P
         );
         return None;
     };
-    let at = format!("{root}.contained[{i}]");
+    read_patient(p, &format!("{root}.contained[{i}]"), issues)
+}
+
+/// What a Patient resource at `at` says of sex and age.
+pub(crate) fn read_patient(p: &Value, at: &str, issues: &mut Issues) -> Option<Patient> {
+    if p.get("resourceType").and_then(Value::as_str) != Some("Patient") {
+        issues.invalid("invalid", at, "expected a Patient".into());
+        return None;
+    }
     let sex = match p.get("gender").and_then(Value::as_str) {
         Some("female") => Some(Sex::Female),
         Some("male") => Some(Sex::Male),
@@ -393,7 +469,7 @@ fn patient(qr: &Map<String, Value>, root: &str, issues: &mut Issues) -> Option<P
 /// partial birth date is read as its earliest day, which gives the oldest age it allows: the
 /// triage rules that depend on age raise the level from an age up, so a person is never made
 /// younger than they may be.
-fn age_at(birth: &str, at: &str) -> Option<i64> {
+pub(crate) fn age_at(birth: &str, at: &str) -> Option<i64> {
     let date = |text: &str| -> Option<(i64, i64, i64)> {
         let mut parts = text.split('-');
         let year = parts.next().filter(|y| y.len() == 4)?.parse().ok()?;

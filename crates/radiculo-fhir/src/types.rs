@@ -86,6 +86,8 @@ pub struct Identifier {
 pub struct Extension {
     pub url: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_boolean: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value_integer: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_string: Option<String>,
@@ -145,6 +147,10 @@ pub struct QuestionnaireItem {
     pub enable_behavior: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read_only: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answer_value_set: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub answer_option: Vec<AnswerOption>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -165,6 +171,24 @@ pub struct Questionnaire {
     pub subject_type: Vec<&'static str>,
     pub publisher: String,
     pub description: String,
+    pub item: Vec<QuestionnaireItem>,
+}
+
+/// `Questionnaire` as SDC's adaptive profile (`sdc-questionnaire-adapt`) has it, contained in
+/// the QuestionnaireResponse it is asked through: a one-off form with no canonical URL or
+/// version of its own (the profile forbids both); `derivedFrom` names the Questionnaire its
+/// items come from, and `$next-question` appends them one at a time.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AdaptiveQuestionnaire {
+    pub resource_type: &'static str,
+    pub id: String,
+    pub extension: Vec<Extension>,
+    pub title: String,
+    pub status: &'static str,
+    pub subject_type: Vec<&'static str>,
+    pub derived_from: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub item: Vec<QuestionnaireItem>,
 }
 
@@ -317,4 +341,207 @@ impl OperationOutcome {
             }],
         }
     }
+}
+
+/// `Annotation`: a note (Markdown).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Annotation {
+    pub text: String,
+}
+
+/// `Observation`: one answer of the case, a finding (present, absent, or asked but not
+/// known) or one of its numbers.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Observation {
+    pub resource_type: &'static str,
+    pub status: &'static str,
+    pub category: Vec<CodeableConcept>,
+    pub code: CodeableConcept,
+    pub subject: Reference,
+    pub effective_date_time: String,
+    pub issued: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_boolean: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_integer: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_absent_reason: Option<CodeableConcept>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub derived_from: Vec<Reference>,
+}
+
+/// `RiskAssessment.prediction`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Prediction {
+    pub outcome: CodeableConcept,
+    pub probability_decimal: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub qualitative_risk: Option<CodeableConcept>,
+}
+
+/// `RiskAssessment`: the probability of each condition, of each nerve root by side and of
+/// each pain mechanism, with the observations they rest on.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RiskAssessment {
+    pub resource_type: &'static str,
+    pub status: &'static str,
+    pub method: CodeableConcept,
+    pub code: CodeableConcept,
+    pub subject: Reference,
+    pub occurrence_date_time: String,
+    pub basis: Vec<Reference>,
+    pub prediction: Vec<Prediction>,
+    pub note: Vec<Annotation>,
+}
+
+/// `ClinicalImpression.investigation`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Investigation {
+    pub code: CodeableConcept,
+    pub item: Vec<Reference>,
+}
+
+/// `ClinicalImpression.finding`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImpressionFinding {
+    pub item_codeable_concept: CodeableConcept,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub basis: Option<String>,
+}
+
+/// `ClinicalImpression`: the triage, the red flags raised and the plan.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClinicalImpression {
+    pub resource_type: &'static str,
+    pub status: &'static str,
+    pub code: CodeableConcept,
+    pub description: String,
+    pub subject: Reference,
+    pub effective_date_time: String,
+    pub date: String,
+    pub investigation: Vec<Investigation>,
+    pub summary: String,
+    pub finding: Vec<ImpressionFinding>,
+    pub supporting_info: Vec<Reference>,
+    pub note: Vec<Annotation>,
+}
+
+/// `Patient`, as far as an assessment knows the person: only the sex, when no Patient was
+/// given (FHIR's Patient has no age; the age is an Observation).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Patient {
+    pub resource_type: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gender: Option<&'static str>,
+}
+
+/// A resource in a Bundle: one radiculo wrote, or one it was given and passes on as it came.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Resource {
+    Observation(Observation),
+    RiskAssessment(RiskAssessment),
+    ClinicalImpression(ClinicalImpression),
+    Patient(Patient),
+    /// A resource as it was given (the QuestionnaireResponse assessed, the caller's Patient).
+    Given(serde_json::Value),
+}
+
+/// `Bundle.entry`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Entry {
+    pub full_url: String,
+    pub resource: Resource,
+}
+
+/// `Bundle`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Bundle {
+    pub resource_type: &'static str,
+    pub identifier: Identifier,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub timestamp: String,
+    pub entry: Vec<Entry>,
+}
+
+/// `OperationDefinition.parameter`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OperationParameter {
+    pub name: &'static str,
+    #[serde(rename = "use")]
+    pub r#use: &'static str,
+    pub min: u32,
+    pub max: &'static str,
+    pub documentation: String,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+}
+
+/// `OperationDefinition`: an operation radiculo defines.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OperationDefinition {
+    pub resource_type: &'static str,
+    pub id: String,
+    pub url: String,
+    pub version: String,
+    pub name: String,
+    pub title: String,
+    pub status: &'static str,
+    pub kind: &'static str,
+    pub publisher: String,
+    pub description: String,
+    pub affects_state: bool,
+    pub code: &'static str,
+    pub resource: Vec<&'static str>,
+    pub system: bool,
+    #[serde(rename = "type")]
+    pub r#type: bool,
+    pub instance: bool,
+    pub parameter: Vec<OperationParameter>,
+}
+
+/// `QuestionnaireResponse.item.answer`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResponseAnswer {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_coding: Option<Coding>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_integer: Option<i64>,
+}
+
+/// `QuestionnaireResponse.item`: an answered question, or a group of them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResponseItem {
+    pub link_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub answer: Vec<ResponseAnswer>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub item: Vec<ResponseItem>,
+}
+
+/// `QuestionnaireResponse`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QuestionnaireResponse {
+    pub resource_type: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub questionnaire: String,
+    pub status: &'static str,
+    pub authored: String,
+    pub item: Vec<ResponseItem>,
 }

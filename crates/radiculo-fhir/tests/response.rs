@@ -3,10 +3,10 @@
 //! bad response is rejected with an OperationOutcome naming where the problem is.
 
 use radiculo_engine::{Case, Engine, Options};
-use radiculo_fhir::codes;
-use radiculo_fhir::questionnaire::{intake, intake_url, link};
+use radiculo_fhir::questionnaire::intake;
 use radiculo_fhir::response::{Rejected, read};
-use radiculo_fhir::types::{Coding, QuestionnaireItem};
+use radiculo_fhir::types::Coding;
+use radiculo_fhir::{codes, fill};
 use serde_json::{Value, json};
 
 fn engine() -> Engine {
@@ -17,58 +17,11 @@ fn answer(coding: Coding) -> Value {
     json!([{"valueCoding": serde_json::to_value(coding).unwrap()}])
 }
 
-/// The response a person gives who answers every question the case answers, following the
-/// Questionnaire's items (groups nested as the form nests them).
-fn response_items(engine: &Engine, case: &Case, items: &[QuestionnaireItem]) -> Vec<Value> {
-    let kb = engine.kb();
-    let mut out = Vec::new();
-    for item in items {
-        let mut v = json!({"linkId": item.link_id});
-        if item.kind == "group" {
-            let nested = response_items(engine, case, &item.item);
-            if nested.is_empty() {
-                continue;
-            }
-            v["item"] = json!(nested);
-        } else if item.link_id == link::AGE {
-            v["answer"] = json!([{"valueInteger": case.age}]);
-        } else if item.link_id == link::DURATION {
-            let Some(days) = case.duration_days else {
-                continue;
-            };
-            v["answer"] = json!([{"valueInteger": days}]);
-        } else if item.link_id == link::PAIN_SCORE {
-            let Some(score) = case.pain_score else {
-                continue;
-            };
-            v["answer"] = json!([{"valueInteger": score}]);
-        } else if item.link_id == link::SEX {
-            let Some(sex) = case.sex else { continue };
-            let code = format!("{sex:?}").to_lowercase();
-            v["answer"] = json!([{"valueCoding": {"system": "http://hl7.org/fhir/administrative-gender", "code": code}}]);
-        } else {
-            let f = kb.vocab.get(&item.link_id).unwrap();
-            v["answer"] = match case.state(f) {
-                Some(true) => answer(codes::yes()),
-                Some(false) => answer(codes::no()),
-                None if case.asked(f) => answer(codes::not_sure()),
-                None => continue,
-            };
-        }
-        out.push(v);
-    }
-    out
-}
-
+/// The response a person gives who answers every question the case answers.
 fn response(engine: &Engine, case: &Case) -> Value {
-    let q = intake(engine.kb()).unwrap();
-    json!({
-        "resourceType": "QuestionnaireResponse",
-        "questionnaire": intake_url(),
-        "status": "completed",
-        "authored": "2026-12-05T10:00:00Z",
-        "item": response_items(engine, case, &q.item),
-    })
+    let kb = engine.kb();
+    let filled = fill::response(kb, &intake(kb).unwrap(), case, "2026-12-05T10:00:00Z");
+    serde_json::to_value(filled).unwrap()
 }
 
 #[test]

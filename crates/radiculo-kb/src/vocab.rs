@@ -294,8 +294,13 @@ impl Vocabulary {
         set
     }
 
-    /// Known ids closest to an unknown one, best first, for error messages.
+    /// Known ids closest to an unknown one, best first, for error messages. An id whose
+    /// first part names a kind of finding (`slr.middle`) is offered ids of that kind first
+    /// (`slr.left`), and only those, however close another id's letters are (`smoker`).
     pub fn suggest(&self, unknown: &str, n: usize) -> Vec<&str> {
+        let kind = unknown.split('.').next().unwrap_or(unknown);
+        let of_kind = |id: &str| id.split('.').next() == Some(kind);
+        let known_kind = unknown.contains('.') && self.findings.iter().any(|f| of_kind(&f.id));
         let mut scored: Vec<(usize, &str)> = self
             .findings
             .iter()
@@ -307,13 +312,18 @@ impl Vocabulary {
                 let score = if extends {
                     0
                 } else {
-                    1 + edit_distance(unknown, &f.id)
+                    let other_kind = known_kind && !of_kind(&f.id);
+                    1 + edit_distance(unknown, &f.id) + if other_kind { 1_000 } else { 0 }
                 };
                 (score, f.id.as_str())
             })
             .collect();
         scored.sort();
-        scored.into_iter().take(n).map(|(_, id)| id).collect()
+        (scored.into_iter())
+            .filter(|&(score, _)| score < 1_000)
+            .take(n)
+            .map(|(_, id)| id)
+            .collect()
     }
 }
 
@@ -335,6 +345,18 @@ fn glob(pattern: &str, text: &str) -> bool {
         }
     }
     true
+}
+
+/// The word of `known` closest to `unknown`, when it is close enough to be a slip (at most a
+/// third of its letters changed, and at least two allowed), for "did you mean" messages.
+pub fn closest<'a>(unknown: &str, known: &[&'a str]) -> Option<&'a str> {
+    let allowed = (unknown.chars().count() / 3).max(2);
+    known
+        .iter()
+        .map(|k| (edit_distance(unknown, k), *k))
+        .filter(|(d, _)| *d <= allowed)
+        .min()
+        .map(|(_, k)| k)
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {
@@ -370,6 +392,19 @@ mod tests {
         assert!(glob("fever", "fever"));
         assert!(!glob("fever", "fevers"));
         assert!(!glob("pain.*", "numbness.saddle"));
+    }
+
+    #[test]
+    fn a_slip_is_matched_and_a_different_word_is_not() {
+        let fields = ["age", "sex", "evidence", "symptom_duration_days"];
+        assert_eq!(closest("evidense", &fields), Some("evidence"));
+        assert_eq!(
+            closest("symptom_duration", &fields),
+            Some("symptom_duration_days")
+        );
+        assert_eq!(closest("duration", &fields), None);
+        assert_eq!(closest("gender", &fields), None);
+        assert_eq!(closest("ages", &fields), Some("age"));
     }
 
     #[test]

@@ -7,6 +7,13 @@ use std::path::PathBuf;
 /// Fixed rather than configured: nothing legitimate comes near it.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// The largest request body accepted on a route whose body carries FHIR data (1 MiB): a CDS
+/// Hooks service request, whose prefetch holds a Patient and a Bundle of the person's
+/// Observations (about 1 KB each as an EHR returns them, and a full examination has over a
+/// hundred), and the FHIR operations, whose QuestionnaireResponse contains the adaptive
+/// Questionnaire it answers (85 to 140 KB completed, over the labelled cases).
+pub const MAX_FHIR_BODY_BYTES: usize = 1024 * 1024;
+
 /// The default for [`Config::rate_limit_per_minute`].
 pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 600;
 
@@ -33,6 +40,24 @@ pub struct Config {
     #[arg(long, env = "RADICULO_REQUEST_TIMEOUT_SECS", default_value_t = DEFAULT_REQUEST_TIMEOUT_SECS,
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub request_timeout_secs: u64,
+    /// The address people reach this server at (`https://radiculo.example.org`), which CDS
+    /// Hooks cards link to; without it, the request's `Host` over plain `http`.
+    #[arg(long, env = "RADICULO_PUBLIC_URL", value_parser = parse_public_url)]
+    pub public_url: Option<String>,
+}
+
+/// A public URL: `http` or `https`, a host, an optional path; no query or fragment. Kept
+/// without its trailing slashes.
+fn parse_public_url(text: &str) -> Result<String, String> {
+    let rest = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"))
+        .ok_or("the public URL starts with https:// or http://")?;
+    let host = rest.split('/').next().unwrap_or_default();
+    if host.is_empty() || text.contains(['?', '#', ' ']) {
+        return Err("the public URL is a scheme, a host and an optional path".to_owned());
+    }
+    Ok(text.trim_end_matches('/').to_owned())
 }
 
 impl Config {
@@ -44,6 +69,7 @@ impl Config {
             require_key: false,
             rate_limit_per_minute: DEFAULT_RATE_LIMIT_PER_MINUTE,
             request_timeout_secs: DEFAULT_REQUEST_TIMEOUT_SECS,
+            public_url: None,
         }
     }
 }
@@ -81,6 +107,16 @@ mod tests {
         assert!(config.require_key);
         assert_eq!(config.listen.port(), 9000);
         assert!(Cli::try_parse_from(["radiculo", "--request-timeout-secs", "0"]).is_err());
+        assert_eq!(config.public_url, None);
+        let url = |text: &str| {
+            Cli::try_parse_from(["radiculo", "--public-url", text]).map(|c| c.config.public_url)
+        };
+        assert_eq!(
+            url("https://radiculo.example.org/").unwrap().as_deref(),
+            Some("https://radiculo.example.org")
+        );
+        assert!(url("radiculo.example.org").is_err());
+        assert!(url("https://x.org/?a=1").is_err());
     }
 
     #[test]

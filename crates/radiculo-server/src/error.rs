@@ -43,6 +43,23 @@ pub enum Error {
         /// What is wrong with it.
         message: String,
     },
+    /// A CDS Hooks request or feedback that this service cannot take, or prefetched FHIR data
+    /// it cannot read (400); `field` is the JSON path in the request.
+    #[error("the CDS Hooks request is invalid at {field}: {message}")]
+    InvalidCdsRequest {
+        /// The JSON path (`context.patientId`, `prefetch.findings.entry[3].resource.code`).
+        field: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A CDS Hooks request without a prefetch key the service needs (412).
+    #[error("a CDS Hooks prefetch is missing at {field}: {message}")]
+    PrefetchMissing {
+        /// `prefetch.KEY`.
+        field: String,
+        /// Why it is needed.
+        message: String,
+    },
     /// The body is not `application/json` (415).
     #[error("the request body must be application/json")]
     UnsupportedMediaType,
@@ -107,6 +124,18 @@ impl From<ContractError> for Error {
     }
 }
 
+impl From<radiculo_fhir::cds::CdsError> for Error {
+    fn from(e: radiculo_fhir::cds::CdsError) -> Error {
+        let (field, message) = (e.field(), e.detail());
+        match e {
+            radiculo_fhir::cds::CdsError::MissingPrefetch { .. } => {
+                Error::PrefetchMissing { field, message }
+            }
+            _ => Error::InvalidCdsRequest { field, message },
+        }
+    }
+}
+
 /// A problem report (RFC 9457), the body of every error response.
 #[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema)]
 #[schema(example = json!({
@@ -139,7 +168,10 @@ impl Error {
     /// The HTTP status this error is answered with.
     pub fn status(&self) -> StatusCode {
         match self {
-            Error::InvalidJson(_) | Error::InvalidParameter { .. } => StatusCode::BAD_REQUEST,
+            Error::InvalidJson(_)
+            | Error::InvalidParameter { .. }
+            | Error::InvalidCdsRequest { .. } => StatusCode::BAD_REQUEST,
+            Error::PrefetchMissing { .. } => StatusCode::PRECONDITION_FAILED,
             Error::InvalidCase { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Error::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -186,6 +218,20 @@ impl Error {
                 Some(field.clone()),
                 None,
             ),
+            Error::InvalidCdsRequest { field, message } => (
+                "invalid-cds-request",
+                "The CDS Hooks request is invalid",
+                message.clone(),
+                (!field.is_empty()).then(|| field.clone()),
+                None,
+            ),
+            Error::PrefetchMissing { field, message } => (
+                "prefetch-missing",
+                "Required prefetch is missing",
+                message.clone(),
+                Some(field.clone()),
+                None,
+            ),
             Error::UnsupportedMediaType => (
                 "unsupported-media-type",
                 "Unsupported media type",
@@ -197,8 +243,9 @@ impl Error {
                 "payload-too-large",
                 "The request body is too large",
                 format!(
-                    "the request body must be at most {} bytes",
-                    crate::MAX_BODY_BYTES
+                    "the request body must be at most {} bytes ({} for a CDS Hooks service request or a FHIR operation)",
+                    crate::MAX_BODY_BYTES,
+                    crate::MAX_FHIR_BODY_BYTES
                 ),
                 None,
                 None,

@@ -6,11 +6,14 @@
 //! 3. metrics by route template and status;
 //! 4. a problem+json body for any error a layer or axum answered with a bare status (404, 405,
 //!    413 from the body limit, 503 from the timeout), keeping its headers (`Allow`, …);
-//! 5. the body limit ([`crate::MAX_BODY_BYTES`]) and the request timeout.
+//! 5. the body limit ([`crate::MAX_BODY_BYTES`], or [`crate::MAX_FHIR_BODY_BYTES`] for the CDS
+//!    Hooks service and the FHIR operations, whose bodies carry FHIR data) and the request
+//!    timeout.
 //!
 //! They are added with `Router::layer`, which wraps each route after routing, so the route
 //! template (`MatchedPath`) is known to the span and the metrics.
 
+use std::convert::Infallible;
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -19,7 +22,7 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderName, Method, Response, StatusCode, header};
 use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::IntoResponse;
-use tower::ServiceBuilder;
+use tower::{Layer, ServiceBuilder, ServiceExt};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
@@ -27,7 +30,7 @@ use tower_http::trace::{OnResponse, TraceLayer};
 use tracing::{Span, field::Empty};
 
 use crate::error::PROBLEM_JSON;
-use crate::{AppState, Error, MAX_BODY_BYTES};
+use crate::{AppState, Error, MAX_BODY_BYTES, MAX_FHIR_BODY_BYTES};
 
 /// The route label of a request that matched no route.
 const UNMATCHED: &str = "unmatched";
@@ -51,12 +54,41 @@ pub fn apply(router: Router<AppState>, state: &AppState) -> Router<AppState> {
             .layer(PropagateRequestIdLayer::new(x_request_id))
             .layer(from_fn_with_state(state.clone(), record_metrics))
             .layer(from_fn(problem_for_bare_errors))
-            .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+            .layer(from_fn(limit_body))
             .layer(TimeoutLayer::with_status_code(
                 StatusCode::SERVICE_UNAVAILABLE,
                 state.request_timeout,
             )),
     )
+}
+
+/// Applies the route's body limit: a body declared longer is 413 at once, one that turns out
+/// longer fails while it is read (413 from the extractor).
+async fn limit_body(request: Request, next: Next) -> Response<Body> {
+    let limit = body_limit(route(&request));
+    let inner = tower::service_fn(move |request: axum::http::Request<_>| {
+        let next = next.clone();
+        async move { Ok::<_, Infallible>(next.run(request.map(Body::new)).await) }
+    });
+    match RequestBodyLimitLayer::new(limit)
+        .layer(inner)
+        .oneshot(request)
+        .await
+    {
+        Ok(response) => response.map(Body::new),
+        Err(never) => match never {},
+    }
+}
+
+/// The largest body a route takes: a case's size, but for routes whose body carries FHIR
+/// data gathered elsewhere.
+fn body_limit(route: &str) -> usize {
+    match route {
+        crate::http::cds::SERVICE_ROUTE
+        | crate::http::fhir::ASSESS_ROUTE
+        | crate::http::fhir::NEXT_QUESTION_ROUTE => MAX_FHIR_BODY_BYTES,
+        _ => MAX_BODY_BYTES,
+    }
 }
 
 async fn not_found() -> Error {

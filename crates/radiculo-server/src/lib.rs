@@ -19,7 +19,8 @@
 //! - `metrics`: counters and a latency histogram in the Prometheus text format, in a
 //!   `metrics-exporter-prometheus` recorder of this server's own (no global recorder);
 //! - `http/`: one module per resource, each with its `router()`: `assess` (assess and
-//!   interview), `assessments` (stored records), `reference` (findings and kb), `ops`
+//!   interview), `assessments` (stored records), `cds` (CDS Hooks: discovery, the
+//!   `radiculo-triage` service and its feedback), `reference` (findings and kb), `ops`
 //!   (health, readiness, metrics, the OpenAPI document);
 //! - `openapi`: the document's frame, the request schemas and the error responses.
 #![deny(missing_docs)]
@@ -43,7 +44,7 @@ use radiculo_engine::Engine;
 use radiculo_store::Store;
 use tokio::net::TcpListener;
 
-pub use config::{Config, MAX_BODY_BYTES, default_database_url};
+pub use config::{Config, MAX_BODY_BYTES, MAX_FHIR_BODY_BYTES, default_database_url};
 pub use error::Error;
 pub use openapi::openapi;
 pub use state::AppState;

@@ -55,10 +55,15 @@ pub fn openapi(engine: &Engine) -> OpenApi {
             Unauthorized,
             NotFound,
             FhirNotFound,
+            FhirInvalid,
+            FhirTooLarge,
+            FhirUnsupportedMediaType,
+            FhirUnassessable,
             PayloadTooLarge,
             UnsupportedMediaType,
             InvalidCase,
             TooManyRequests,
+            PrefetchMissing,
             Internal,
             Unavailable
         )
@@ -69,7 +74,8 @@ pub fn openapi(engine: &Engine) -> OpenApi {
         (name = "assessments", description = "Stored assessments, per tenant (an API key is required)"),
         (name = "reference", description = "The finding vocabulary and the knowledge base"),
         (name = "operations", description = "Health, readiness, metrics and this document"),
-        (name = "fhir", description = "FHIR R4: the CapabilityStatement, the intake Questionnaire, code systems and value sets"),
+        (name = "cds-hooks", description = "CDS Hooks 2.0: discovery, the radiculo-triage service (patient-view) and feedback stored per tenant"),
+        (name = "fhir", description = "FHIR R4: the CapabilityStatement, the intake Questionnaire, code systems, value sets and operations; errors are OperationOutcomes"),
     )
 )]
 pub struct ApiDoc;
@@ -151,6 +157,24 @@ pub enum FhirReadRejected {
     NotFound(#[ref_response] FhirNotFound),
 }
 
+/// What a FHIR operation answers for a body it cannot use: an OperationOutcome.
+#[derive(IntoResponses)]
+#[allow(dead_code, reason = "responses for the document, never constructed")]
+pub enum FhirOperationRejected {
+    #[response(status = 400)]
+    Invalid(#[ref_response] FhirInvalid),
+    #[response(status = 401)]
+    Unauthorized(#[ref_response] Unauthorized),
+    #[response(status = 413)]
+    TooLarge(#[ref_response] FhirTooLarge),
+    #[response(status = 415)]
+    UnsupportedMediaType(#[ref_response] FhirUnsupportedMediaType),
+    #[response(status = 422)]
+    Unassessable(#[ref_response] FhirUnassessable),
+    #[response(status = 429)]
+    TooManyRequests(#[ref_response] TooManyRequests),
+}
+
 /// What an operation on one stored record answers when it cannot.
 #[derive(IntoResponses)]
 #[allow(dead_code, reason = "responses for the document, never constructed")]
@@ -217,6 +241,41 @@ pub struct TooManyRequests(Problem);
 #[response(content_type = "application/fhir+json")]
 #[allow(dead_code, reason = "a response for the document, never constructed")]
 pub struct FhirNotFound(#[to_schema] serde_json::Value);
+
+/// The FHIR resource is malformed (wrong resourceType, an unknown linkId, a wrong answer type,
+/// not JSON): an OperationOutcome whose issues each name where, as a FHIRPath
+/// (`issue[].expression`). Nothing is stored.
+#[derive(ToResponse)]
+#[response(content_type = "application/fhir+json")]
+#[allow(dead_code, reason = "a response for the document, never constructed")]
+pub struct FhirInvalid(#[to_schema] serde_json::Value);
+
+/// The body is larger than the server accepts: an OperationOutcome (`too-costly`).
+#[derive(ToResponse)]
+#[response(content_type = "application/fhir+json")]
+#[allow(dead_code, reason = "a response for the document, never constructed")]
+pub struct FhirTooLarge(#[to_schema] serde_json::Value);
+
+/// The body is not declared as JSON: an OperationOutcome (`not-supported`).
+#[derive(ToResponse)]
+#[response(content_type = "application/fhir+json")]
+#[allow(dead_code, reason = "a response for the document, never constructed")]
+pub struct FhirUnsupportedMediaType(#[to_schema] serde_json::Value);
+
+/// The FHIR resource is well formed but cannot be assessed (a response still in progress, no
+/// age for the person, an age outside 16 to 110): an OperationOutcome as for 400.
+#[derive(ToResponse)]
+#[response(content_type = "application/fhir+json")]
+#[allow(dead_code, reason = "a response for the document, never constructed")]
+pub struct FhirUnassessable(#[to_schema] serde_json::Value);
+
+/// A CDS Hooks request without a prefetch key the service needs: radiculo never calls the
+/// client's FHIR server, so it cannot fetch the data itself. `field` names the key
+/// (`prefetch.findings`).
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+#[allow(dead_code, reason = "a response for the document, never constructed")]
+pub struct PrefetchMissing(Problem);
 
 /// The server failed; the cause is logged under the response's `x-request-id`.
 #[derive(ToResponse)]

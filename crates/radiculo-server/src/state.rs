@@ -25,6 +25,8 @@ pub struct AppState {
     pub(crate) store: Store,
     /// Whether stateless assessment needs a key too.
     pub(crate) require_key: bool,
+    /// The address CDS Hooks cards link to, if configured.
+    pub(crate) public_url: Option<String>,
     /// The rate limit, per caller.
     pub(crate) limiter: Arc<RateLimiter>,
     /// Request counters, this server's own.
@@ -43,7 +45,7 @@ pub struct AppState {
 
 impl AppState {
     /// The state for serving `engine` with `store`; of `config`, only the request settings
-    /// (`require_key`, the rate limit, the timeout) are read.
+    /// (`require_key`, the rate limit, the timeout, the public URL) are read.
     ///
     /// # Errors
     /// When the knowledge base cannot be rendered as FHIR definitions.
@@ -62,6 +64,7 @@ impl AppState {
             engine,
             store,
             require_key: config.require_key,
+            public_url: config.public_url.clone(),
             limiter: Arc::new(RateLimiter::new(config.rate_limit_per_minute)),
             metrics: Arc::new(Metrics::default()),
             request_timeout: Duration::from_secs(config.request_timeout_secs),

@@ -4,6 +4,11 @@
 // `/v1/findings`, so new findings appear without changing this page: a finding with a side
 // that is an examination (its category, or an examiner's finding such as a Babinski sign) is
 // a row of the grid; every other finding is in the list of its category.
+//
+// A link may hand the page a case in its fragment (`/clinician#case=` and the contract case as
+// unpadded base64url JSON), as radiculo's CDS Hooks card does: a fragment is never sent to a
+// server, so the health data in it reaches no server log. The page fills the form from it,
+// assesses it as it is, and removes the fragment from the address and the history entry.
 
 import { fillChrome, h, show } from "./dom.js";
 import { t } from "./strings.js";
@@ -17,6 +22,7 @@ const REGION_FINDING = /^(pain|numbness|tingling)\.([a-z_]+)\.(left|right)$/;
 let reference = null;
 const marks = new Map();
 let kind = "pain";
+let map = null;
 
 // A finding family's name: its clinician text without the side.
 function familyName(def) {
@@ -105,7 +111,7 @@ function painField() {
 
 function page() {
   document.title = `${t("clin_title")} – ${t("app_name")}`;
-  const map = bodyMap({
+  map = bodyMap({
     reference,
     interactive: true,
     marks,
@@ -205,6 +211,11 @@ async function submit(event) {
   if (form.sex.value) kase.sex = form.sex.value;
   if (/^\d{1,5}$/.test(form.duration.value.trim())) kase.symptom_duration_days = Number(form.duration.value.trim());
   if (pain !== "") kase.pain_score = Number(pain);
+  await assessAndShow(kase);
+}
+
+// Assesses `kase` and shows the tables, focusing their title; whether it could.
+async function assessAndShow(kase) {
   const status = document.getElementById("status");
   status.textContent = t("checking");
   const results = document.getElementById("results");
@@ -215,9 +226,53 @@ async function submit(event) {
     const title = document.getElementById("results-title");
     title.setAttribute("tabindex", "-1");
     title.focus();
+    return true;
   } catch (error) {
     status.textContent = `${t("error_title")}: ${error.message}`;
+    return false;
   }
+}
+
+// The case in the address's fragment (`#case=…`), or null when there is none or it is not a
+// JSON object.
+function caseFromFragment() {
+  const match = /^#case=([A-Za-z0-9_-]+)$/.exec(window.location.hash);
+  if (!match) return null;
+  try {
+    const base64 = match[1].replace(/-/g, "+").replace(/_/g, "/");
+    const padded = base64 + "=".repeat((4 - (base64.length % 4)) % 4);
+    const bytes = Uint8Array.from(atob(padded), (c) => c.charCodeAt(0));
+    const kase = JSON.parse(new TextDecoder().decode(bytes));
+    return kase && typeof kase === "object" && !Array.isArray(kase) ? kase : null;
+  } catch {
+    return null;
+  }
+}
+
+// Fills the form with a contract case: the patient's details, the body map from its present
+// region findings, and every other finding's select.
+function fillForm(kase) {
+  const form = document.getElementById("clinician-form");
+  const whole = (n) => (Number.isInteger(n) && n >= 0 ? String(n) : "");
+  form.age.value = whole(kase.age);
+  form.sex.value = ["female", "male", "other"].includes(kase.sex) ? kase.sex : "";
+  form.duration.value = whole(kase.symptom_duration_days);
+  form["pain-score"].value = whole(kase.pain_score);
+  marks.clear();
+  for (const e of Array.isArray(kase.evidence) ? kase.evidence : []) {
+    if (!e || typeof e.id !== "string") continue;
+    const m = REGION_FINDING.exec(e.id);
+    if (m || e.id === "pain.low_back") {
+      if (e.state !== "present") continue;
+      const key = m ? regionKey(m[2], m[3]) : "low_back";
+      if (!marks.has(key)) marks.set(key, new Set());
+      marks.get(key).add(m ? m[1] : "pain");
+      continue;
+    }
+    const select = form.querySelector(`select.state-select[name="${CSS.escape(e.id)}"]`);
+    if (select) select.value = e.state === "present" || e.state === "absent" ? e.state : "";
+  }
+  map.repaint();
 }
 
 async function start() {
@@ -228,6 +283,16 @@ async function start() {
     return;
   }
   page();
+  const kase = caseFromFragment();
+  if (window.location.hash) {
+    window.history.replaceState(null, "", window.location.pathname + window.location.search);
+  }
+  if (kase) {
+    fillForm(kase);
+    // Assessed as it came, not as the form would send it (the form records every unmarked
+    // body-map region as absent).
+    if (await assessAndShow(kase)) document.getElementById("status").textContent = t("clin_from_link");
+  }
 }
 
 fillChrome();

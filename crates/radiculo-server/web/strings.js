@@ -186,6 +186,7 @@ export const STRINGS = {
   clin_state_absent: "Negative",
   clin_assess: "Assess",
   clin_reset: "Clear the form",
+  clin_from_link: "Filled in from the link: the findings recorded for this patient.",
   clin_results_title: "Assessment",
   clin_triage: "Triage",
   clin_red_flags: "Red flags",

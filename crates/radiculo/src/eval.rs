@@ -66,7 +66,17 @@ pub struct EvalArgs {
 fn read_cases(engine: &Engine, args: &EvalArgs) -> anyhow::Result<Vec<LabelledCase>> {
     let text = std::fs::read_to_string(&args.file)
         .with_context(|| format!("reading {}", args.file.display()))?;
-    radiculo_eval::read_cases(engine, &text, &args.file.display().to_string()).map_err(error)
+    let cases = radiculo_eval::read_cases(engine, &text, &args.file.display().to_string())
+        .map_err(error)?;
+    // A gate that passes on nothing is no gate: an empty file is an error, not "100% of 0".
+    if cases.is_empty() {
+        return Err(InvalidInput(format!(
+            "{}: no labelled cases to evaluate",
+            args.file.display()
+        ))
+        .into());
+    }
+    Ok(cases)
 }
 
 /// An evaluation error as the command reports it: a bad case or label is invalid input (its
@@ -88,13 +98,6 @@ pub fn run(engine: &Engine, args: &EvalArgs) -> anyhow::Result<()> {
         return interview(engine, args);
     }
     let cases = read_cases(engine, args)?;
-    if cases.is_empty() {
-        return Err(InvalidInput(format!(
-            "{}: no labelled cases to evaluate",
-            args.file.display()
-        ))
-        .into());
-    }
     let scores = radiculo_eval::score(engine, &cases).map_err(error)?;
     let radiculo_eval::Scores {
         cases: n_cases,

@@ -33,11 +33,14 @@ enum Command {
     Assess {
         /// The case file; `-` or nothing reads standard input.
         file: Option<PathBuf>,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
+        /// Output format: a text report, the contract's assessment JSON, or the results as a
+        /// FHIR R4 Bundle (Observations, RiskAssessment, ClinicalImpression, Patient).
+        #[arg(long, value_enum, default_value_t = AssessFormat::Text)]
+        format: AssessFormat,
     },
-    /// Assess one case per line of a JSON Lines file, in order, using every core.
+    /// Assess one case per line of a JSON Lines file, in order, using every core. A line that
+    /// is not a valid case gets an error line in its place; the exit code is then 1 (0 when
+    /// every line was assessed), with the count on standard error.
     Batch {
         /// The input file, one case per line (`-` for standard input).
         input: PathBuf,
@@ -108,12 +111,46 @@ enum FhirCommand {
         /// The value set's id.
         id: String,
     },
+    /// The OperationDefinition of `QuestionnaireResponse/$assess` (`radiculo-assess`).
+    OperationDefinition {
+        /// The definition's id.
+        id: String,
+    },
+    /// What `POST /fhir/QuestionnaireResponse/$assess` answers: a completed
+    /// QuestionnaireResponse (or Parameters with `response` and `patient`) from a file or
+    /// standard input, assessed, as a results Bundle.
+    Assess {
+        /// The response file; `-` or nothing reads standard input.
+        file: Option<PathBuf>,
+    },
+    /// A case (contract JSON, from a file or standard input) as a completed
+    /// QuestionnaireResponse to the intake: what `POST /fhir/QuestionnaireResponse/$assess`
+    /// takes. Examination findings are not questions of the intake and are left out.
+    Response {
+        /// The case file; `-` or nothing reads standard input.
+        file: Option<PathBuf>,
+    },
+    /// The next step of an adaptive interview, as `POST /fhir/Questionnaire/$next-question`
+    /// answers it: the QuestionnaireResponse (or Parameters with `questionnaire-response` and
+    /// `mode`), from a file or standard input, with the next question appended to its contained
+    /// Questionnaire, or `completed` with the triage.
+    NextQuestion {
+        /// The body's file; `-` or nothing reads standard input.
+        file: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
     Text,
     Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum AssessFormat {
+    Text,
+    Json,
+    Fhir,
 }
 
 /// An error that maps to exit code 1: the input, not the program, is at fault.
@@ -144,6 +181,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader went away (`radiculo … | head`): what it read was written; not an error.
+        Err(e) if broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("radiculo: {e:#}");
             // 3 says "ran, but below the thresholds asked for"; anything else that failed,
@@ -155,6 +194,13 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// Whether writing the output failed because its reader had closed it.
+fn broken_pipe(e: &anyhow::Error) -> bool {
+    let kind = (e.downcast_ref::<std::io::Error>().map(std::io::Error::kind))
+        .or_else(|| e.downcast_ref::<serde_json::Error>()?.io_error_kind());
+    kind == Some(std::io::ErrorKind::BrokenPipe)
 }
 
 fn engine() -> anyhow::Result<Engine> {
@@ -188,12 +234,27 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let assessment = engine.assess(&case, Options::default());
             let mut out = std::io::stdout().lock();
             match format {
-                Format::Json => {
+                AssessFormat::Json => {
                     let writer = radiculo_contract::JsonWriter::new(&engine);
                     serde_json::to_writer_pretty(&mut out, &writer.model(&case, &assessment))?;
                     writeln!(out)?;
                 }
-                Format::Text => {
+                AssessFormat::Fhir => {
+                    use radiculo_fhir::bundle::{Context, Subject, results};
+                    let writer = radiculo_contract::JsonWriter::new(&engine);
+                    let seed = uuid::Uuid::new_v4().to_string();
+                    let timestamp = format!("{:.0}", jiff::Timestamp::now());
+                    let context = Context {
+                        seed: &seed,
+                        timestamp: &timestamp,
+                        subject: Subject::FromCase,
+                        response: None,
+                    };
+                    let bundle = results(&writer, &case, &assessment, &context);
+                    serde_json::to_writer_pretty(&mut out, &bundle)?;
+                    writeln!(out)?;
+                }
+                AssessFormat::Text => {
                     out.write_all(report::text(&engine, &case, &assessment).as_bytes())?
                 }
             }
@@ -218,6 +279,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 "radiculo: {} assessed, {} rejected",
                 summary.assessed, summary.rejected
             );
+            // Every line was written (a rejected one as its error), but a run that rejected
+            // any line did not do what was asked of it.
+            if summary.rejected > 0 {
+                return Err(InvalidInput(format!(
+                    "{} of {} lines rejected (each is an error line in the output)",
+                    summary.rejected,
+                    summary.assessed + summary.rejected
+                ))
+                .into());
+            }
             Ok(())
         }
         Command::Findings { format } => {
@@ -237,7 +308,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-/// `radiculo fhir …`: one definition, as pretty JSON.
+/// `radiculo fhir …`: one definition, or a case as a response, as pretty JSON.
 fn fhir(command: &FhirCommand) -> anyhow::Result<()> {
     use radiculo_fhir::codes::System;
     let engine = engine()?;
@@ -268,8 +339,65 @@ fn fhir(command: &FhirCommand) -> anyhow::Result<()> {
             serde_json::to_string_pretty(&system(id)?.code_system(kb))?
         }
         FhirCommand::ValueSet { id } => serde_json::to_string_pretty(&system(id)?.value_set(kb))?,
+        FhirCommand::OperationDefinition { id } => {
+            use radiculo_fhir::operation::{ASSESS_DEFINITION, assess_definition};
+            if id != ASSESS_DEFINITION {
+                return Err(InvalidInput(format!(
+                    "no OperationDefinition `{id}`; there is {ASSESS_DEFINITION}"
+                ))
+                .into());
+            }
+            serde_json::to_string_pretty(&assess_definition(kb))?
+        }
+        FhirCommand::Assess { file } => {
+            use radiculo_fhir::bundle::{Context, results};
+            let body: serde_json::Value = serde_json::from_str(&read_input(file.as_ref())?)
+                .map_err(|e| InvalidInput(format!("the response is not JSON: {e}")))?;
+            let timestamp = format!("{:.0}", jiff::Timestamp::now());
+            let input = radiculo_fhir::operation::assess_input(kb, &body, &timestamp[..10])
+                .map_err(|rejected| {
+                    let issues: Vec<String> = (rejected.outcome.issue.iter())
+                        .map(|i| format!("{}: {}", i.expression.join(", "), i.diagnostics))
+                        .collect();
+                    InvalidInput(issues.join("\n"))
+                })?;
+            let assessment = engine.assess(&input.case, Options::default());
+            let writer = radiculo_contract::JsonWriter::new(&engine);
+            let seed = uuid::Uuid::new_v4().to_string();
+            let context = Context {
+                seed: &seed,
+                timestamp: &timestamp,
+                subject: input.subject,
+                response: Some(input.response),
+            };
+            serde_json::to_string_pretty(&results(&writer, &input.case, &assessment, &context))?
+        }
+        FhirCommand::Response { file } => {
+            let text = read_input(file.as_ref())?;
+            let case = radiculo_contract::parse_case(&engine, &text)
+                .map_err(|e| InvalidInput(report::contract_error(&e)))?;
+            let intake = radiculo_fhir::questionnaire::intake(kb)?;
+            let authored = format!("{:.0}", jiff::Timestamp::now());
+            let response = radiculo_fhir::fill::response(kb, &intake, &case, &authored);
+            serde_json::to_string_pretty(&response)?
+        }
+        FhirCommand::NextQuestion { file } => {
+            let text = read_input(file.as_ref())?;
+            let body: serde_json::Value = serde_json::from_str(&text)
+                .map_err(|e| InvalidInput(format!("the body is not JSON: {e}")))?;
+            let today = format!("{:.0}", jiff::Timestamp::now())[..10].to_string();
+            let writer = radiculo_contract::JsonWriter::new(&engine);
+            let response = radiculo_fhir::adaptive::next_question(&writer, &body, &today)?
+                .map_err(|rejected| {
+                    let issues: Vec<String> = (rejected.outcome.issue.iter())
+                        .map(|i| format!("{}: {}", i.expression.join(", "), i.diagnostics))
+                        .collect();
+                    InvalidInput(issues.join("\n"))
+                })?;
+            serde_json::to_string_pretty(&response)?
+        }
     };
-    println!("{json}");
+    writeln!(std::io::stdout().lock(), "{json}")?;
     Ok(())
 }
 

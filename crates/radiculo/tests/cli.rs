@@ -474,6 +474,16 @@ fn check_mixed_batch_output(stdout: &str) {
     non_empty_str(&out[4]["error"], "error of the line that is not JSON");
 }
 
+/// A batch with rejected lines writes every line, then exits 1 with the count.
+fn assert_rejected_some(output: &std::process::Output) {
+    assert_eq!(output.status.code(), Some(1), "{}", stderr_of(output));
+    assert!(
+        stderr_of(output).contains("lines rejected"),
+        "{}",
+        stderr_of(output)
+    );
+}
+
 #[test]
 fn batch_answers_every_line_in_order_and_goes_on_after_a_bad_one() {
     let dir = temp_dir();
@@ -486,7 +496,7 @@ fn batch_answers_every_line_in_order_and_goes_on_after_a_bad_one() {
             cmd.args(["--threads", n]);
         }
         let output = cmd.output().unwrap();
-        assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+        assert_rejected_some(&output);
         check_mixed_batch_output(&stdout_of(&output));
     }
 }
@@ -500,7 +510,7 @@ fn batch_reads_standard_input() {
         .write_stdin(input)
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    assert_rejected_some(&output);
     check_mixed_batch_output(&stdout_of(&output));
 }
 
@@ -517,7 +527,7 @@ fn batch_writes_to_a_file() {
         .arg(&out)
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    assert_rejected_some(&output);
     assert!(output.stdout.is_empty(), "{}", stdout_of(&output));
     let written = std::fs::read_to_string(&out).expect("the output file");
     check_mixed_batch_output(&written);
@@ -557,7 +567,7 @@ fn batch_keeps_order_across_threads() {
         .args(["--threads", "4", "--no-next-question"])
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    assert_rejected_some(&output);
     let ids: Vec<String> = stdout_of(&output)
         .lines()
         .map(|l| parse_json(l)["id"].as_str().unwrap_or_default().to_string())
@@ -737,4 +747,56 @@ fn eval_check_below_a_threshold_exits_3() {
         stderr_of(&output)
     );
     assert!(stdout.contains("BELOW"), "{stdout}");
+}
+
+#[test]
+fn eval_fails_on_no_cases_and_on_a_file_of_another_format() {
+    let dir = temp_dir();
+    let empty = write(dir.path(), "empty.jsonl", "\n");
+    let contract = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/contract-example.json"
+    ))
+    .unwrap();
+    let unlabelled = write(
+        dir.path(),
+        "cases.jsonl",
+        &format!("{}\n", parse_json(&contract)),
+    );
+    for file in [&empty, &unlabelled] {
+        for interview in [false, true] {
+            let mut cmd = radiculo(dir.path());
+            cmd.arg("eval").arg(file).arg("--check");
+            if interview {
+                cmd.arg("--interview");
+            }
+            let output = cmd.output().unwrap();
+            assert_eq!(
+                output.status.code(),
+                Some(1),
+                "{} --interview {interview}: {}",
+                file.display(),
+                stderr_of(&output)
+            );
+        }
+    }
+}
+
+#[test]
+fn batch_exits_0_when_every_line_is_assessed() {
+    let dir = temp_dir();
+    let contract = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/contract-example.json"
+    ))
+    .unwrap();
+    let line = parse_json(&contract).to_string();
+    let path = write(dir.path(), "cases.jsonl", &format!("{line}\n{line}\n"));
+    let output = radiculo(dir.path())
+        .arg("batch")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    assert_eq!(stdout_of(&output).lines().count(), 2);
 }

@@ -1,23 +1,34 @@
-//! `/fhir`: radiculo's FHIR R4 definitions, rendered once at start-up from the knowledge base:
-//! the CapabilityStatement (`/fhir/metadata`), the intake Questionnaire, and the code systems
-//! and value sets. Answers are `application/fhir+json`; an unknown id is a 404 with an
-//! OperationOutcome, as FHIR clients expect.
+//! `/fhir`: radiculo's FHIR R4 definitions, rendered once at start-up from the knowledge base
+//! (the CapabilityStatement at `/fhir/metadata`, the intake Questionnaire, the code systems and
+//! value sets, the OperationDefinition of `$assess`), and the operations: `$assess` turns a
+//! completed QuestionnaireResponse into a results Bundle. Answers are `application/fhir+json`;
+//! every error is an OperationOutcome, as FHIR clients expect, with the location of each issue.
+//! Nothing is stored.
 
 use std::collections::HashMap;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use radiculo_engine::Engine;
+use radiculo_engine::{Engine, Options};
+use radiculo_fhir::bundle::{Context, results};
 use radiculo_fhir::codes::System;
+use radiculo_fhir::operation;
 use radiculo_fhir::questionnaire::{self, INTAKE};
+use radiculo_fhir::response::Rejected;
 use radiculo_fhir::types::OperationOutcome;
 use radiculo_fhir::{FhirError, MEDIA_TYPE};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::auth::OpenCaller;
+
+/// The route of `$assess` (its body limit is the FHIR one).
+pub const ASSESS_ROUTE: &str = "/fhir/QuestionnaireResponse/$assess";
+/// The route of `$next-question`.
+pub const NEXT_QUESTION_ROUTE: &str = "/fhir/Questionnaire/$next-question";
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -25,6 +36,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(questionnaire))
         .routes(routes!(code_system))
         .routes(routes!(value_set))
+        .routes(routes!(operation_definition))
+        .routes(routes!(assess))
+        .routes(routes!(next_question))
 }
 
 /// The definitions, each serialised once.
@@ -34,6 +48,7 @@ pub struct Definitions {
     questionnaire: Bytes,
     code_systems: HashMap<&'static str, Bytes>,
     value_sets: HashMap<&'static str, Bytes>,
+    operation_definitions: HashMap<&'static str, Bytes>,
 }
 
 impl Definitions {
@@ -55,6 +70,10 @@ impl Definitions {
             value_sets: (System::ALL.iter())
                 .map(|s| (s.id(), json(&s.value_set(kb))))
                 .collect(),
+            operation_definitions: HashMap::from([(
+                operation::ASSESS_DEFINITION,
+                json(&operation::assess_definition(kb)),
+            )]),
         })
     }
 }
@@ -169,4 +188,174 @@ async fn value_set(State(state): State<AppState>, Path(id): Path<String>) -> Res
         Some(body) => fhir_bytes(StatusCode::OK, body.clone()),
         None => not_found("ValueSet", &id),
     }
+}
+
+/// An OperationDefinition.
+///
+/// `radiculo-assess`: the definition of `QuestionnaireResponse/$assess`.
+#[utoipa::path(
+    get,
+    path = "/fhir/OperationDefinition/{id}",
+    tag = "fhir",
+    operation_id = "fhir_operation_definition",
+    params(("id" = String, Path, description = "`radiculo-assess`")),
+    responses(
+        (status = 200, description = "The OperationDefinition", content_type = "application/fhir+json", body = Object),
+        crate::openapi::FhirReadRejected,
+    )
+)]
+async fn operation_definition(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    match state.fhir.operation_definitions.get(id.as_str()) {
+        Some(body) => fhir_bytes(StatusCode::OK, body.clone()),
+        None => not_found("OperationDefinition", &id),
+    }
+}
+
+/// A FHIR request body: JSON, read whole, or the OperationOutcome that says why not.
+pub struct FhirBody(pub serde_json::Value);
+
+impl FromRequest<AppState> for FhirBody {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<FhirBody, Response> {
+        if !super::is_json(request.headers()) {
+            return Err(outcome(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                &OperationOutcome::error(
+                    "not-supported",
+                    "send FHIR JSON: Content-Type application/fhir+json (or application/json)",
+                    None,
+                ),
+            ));
+        }
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    outcome(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        &OperationOutcome::error("too-costly", "the body is too large", None),
+                    )
+                } else {
+                    outcome(
+                        StatusCode::BAD_REQUEST,
+                        &OperationOutcome::error("structure", "the body could not be read", None),
+                    )
+                }
+            })?;
+        serde_json::from_slice(&bytes).map(FhirBody).map_err(|e| {
+            let what = if bytes.is_empty() {
+                "the body is empty".to_string()
+            } else {
+                format!("the body is not JSON: {e}")
+            };
+            outcome(
+                StatusCode::BAD_REQUEST,
+                &OperationOutcome::error("structure", &what, None),
+            )
+        })
+    }
+}
+
+/// Today's date and this moment, at the edge (the FHIR crate has no clock).
+fn now() -> (String, String) {
+    let timestamp = format!("{:.0}", jiff::Timestamp::now());
+    let today = timestamp[..10].to_string();
+    (today, timestamp)
+}
+
+/// Assess a completed QuestionnaireResponse.
+///
+/// The body is the QuestionnaireResponse to the intake Questionnaire (or to an adaptive one
+/// grown by `$next-question`), or a Parameters resource with it as `response` and the Patient
+/// its subject names as `patient`. The answer is a Bundle of type `collection`: the Patient,
+/// the response, an Observation per answer, a RiskAssessment (each condition with ICD-10-CM,
+/// each nerve root by side, each pain mechanism) and a ClinicalImpression (the triage level,
+/// the red flags raised, the plan). Bad input gets an OperationOutcome naming where each issue
+/// is: 400 when the resource is malformed, 422 when it is well formed but cannot be assessed.
+/// Nothing is stored.
+#[utoipa::path(
+    post,
+    path = "/fhir/QuestionnaireResponse/$assess",
+    tag = "fhir",
+    operation_id = "fhir_assess",
+    security((), ("bearer" = [])),
+    request_body(content = Object, content_type = "application/fhir+json", description = "A QuestionnaireResponse, or Parameters with `response` and `patient`"),
+    responses(
+        (status = 200, description = "The results Bundle", content_type = "application/fhir+json", body = Object),
+        crate::openapi::FhirOperationRejected,
+    )
+)]
+async fn assess(
+    _: OpenCaller,
+    State(state): State<AppState>,
+    FhirBody(body): FhirBody,
+) -> Response {
+    let (today, timestamp) = now();
+    let input = match operation::assess_input(state.engine.kb(), &body, &today) {
+        Ok(input) => input,
+        Err(r) => return rejected(&r),
+    };
+    let assessment = state.engine.assess(&input.case, Options::default());
+    let seed = uuid::Uuid::new_v4().to_string();
+    let context = Context {
+        seed: &seed,
+        timestamp: &timestamp,
+        subject: input.subject,
+        response: Some(input.response),
+    };
+    fhir_bytes(
+        StatusCode::OK,
+        json(&results(&state.json, &input.case, &assessment, &context)),
+    )
+}
+
+/// The next question of an adaptive interview (SDC `$next-question`).
+///
+/// The body is a QuestionnaireResponse (`in-progress`) whose contained adaptive Questionnaire
+/// holds the questions asked so far, or a Parameters resource with it as
+/// `questionnaire-response` and, optionally, `mode` (`valueCode` `patient`, the default, or
+/// `clinician`, sent with every call). The first call may send a response with no items and no
+/// Questionnaire. The answer is the same response with the next question appended to its
+/// contained Questionnaire (the intake's item for it), or, when the interview is over,
+/// `completed` with the item `radiculo.result` (the triage for the person, answered with the
+/// triage level): that completed response is what `QuestionnaireResponse/$assess` takes.
+/// Bad input gets an OperationOutcome naming where each issue is: 400 when the resource is
+/// malformed, 422 when it is well formed but cannot go on. Nothing is stored.
+#[utoipa::path(
+    post,
+    path = "/fhir/Questionnaire/$next-question",
+    tag = "fhir",
+    operation_id = "fhir_next_question",
+    security((), ("bearer" = [])),
+    request_body(content = Object, content_type = "application/fhir+json", description = "A QuestionnaireResponse with a contained adaptive Questionnaire, or Parameters with `questionnaire-response` and `mode`"),
+    responses(
+        (status = 200, description = "The QuestionnaireResponse with the next question, or completed with the triage", content_type = "application/fhir+json", body = Object),
+        crate::openapi::FhirOperationRejected,
+    )
+)]
+async fn next_question(
+    _: OpenCaller,
+    State(state): State<AppState>,
+    FhirBody(body): FhirBody,
+) -> Result<Response, crate::Error> {
+    // The date at the edge, for an age from a birth date when the response has no `authored`.
+    let (today, _) = now();
+    Ok(
+        match radiculo_fhir::adaptive::next_question(&state.json, &body, &today)? {
+            Ok(response) => fhir_bytes(StatusCode::OK, json(&response)),
+            Err(r) => rejected(&r),
+        },
+    )
+}
+
+/// A FHIR body that could not be used: 422 when it is well formed but cannot be acted on,
+/// 400 otherwise.
+fn rejected(r: &Rejected) -> Response {
+    let status = if r.well_formed {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    outcome(status, &r.outcome)
 }

@@ -3,6 +3,7 @@
 
 pub mod assess;
 pub mod assessments;
+pub mod cds;
 pub mod fhir;
 pub mod ops;
 pub mod reference;
@@ -26,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(assess::router())
         .merge(assessments::router())
+        .merge(cds::router())
         .merge(fhir::router())
         .merge(reference::router())
         .merge(ops::router())
@@ -73,7 +75,7 @@ impl FromRequest<AppState> for CaseBody {
 
 /// Whether the body is declared as JSON: `application/json` or `application/*+json`, with
 /// any parameters.
-fn is_json(headers: &HeaderMap) -> bool {
+pub(crate) fn is_json(headers: &HeaderMap) -> bool {
     let Some(value) = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

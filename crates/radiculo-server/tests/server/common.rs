@@ -162,6 +162,14 @@ pub fn post(uri: &str, key: Option<&str>, body: &str) -> Request<Body> {
     request(Method::POST, uri, key, Some(body))
 }
 
+/// A POST of FHIR JSON (`application/fhir+json`).
+pub fn fhir_post(uri: &str, body: &str) -> Request<Body> {
+    Request::post(uri)
+        .header(header::CONTENT_TYPE, "application/fhir+json")
+        .body(Body::from(body.to_owned()))
+        .unwrap()
+}
+
 pub fn get(uri: &str, key: Option<&str>) -> Request<Body> {
     request(Method::GET, uri, key, None)
 }

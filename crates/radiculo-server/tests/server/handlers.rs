@@ -639,23 +639,29 @@ async fn the_openapi_document_lists_every_route_and_its_errors() {
             for status in ["500", "503"] {
                 assert!(responses.contains_key(status), "{method} {path} {status}");
             }
-            // Every error response is a problem, but a FHIR read's 404, which is an
-            // OperationOutcome as FHIR clients expect.
+            // Every error response is a problem, but what a FHIR route says of the request
+            // itself (a 4xx other than the key and the rate limit, which every route shares),
+            // which is an OperationOutcome, as FHIR clients expect.
             for (status, response) in responses {
-                let fhir_not_found = path.starts_with("/fhir/") && status == "404";
-                if (status.starts_with('4') || status.starts_with('5')) && !fhir_not_found {
-                    let name = response["$ref"]
-                        .as_str()
-                        .unwrap()
-                        .rsplit('/')
-                        .next()
-                        .unwrap();
-                    let content = &doc["components"]["responses"][name]["content"];
-                    assert!(
-                        content.get(PROBLEM_JSON).is_some(),
-                        "{method} {path} {status}"
-                    );
+                if !(status.starts_with('4') || status.starts_with('5')) {
+                    continue;
                 }
+                let outcome = path.starts_with("/fhir/")
+                    && status.starts_with('4')
+                    && !["401", "429"].contains(&status.as_str());
+                let media = if outcome {
+                    "application/fhir+json"
+                } else {
+                    PROBLEM_JSON
+                };
+                let name = response["$ref"]
+                    .as_str()
+                    .unwrap()
+                    .rsplit('/')
+                    .next()
+                    .unwrap();
+                let content = &doc["components"]["responses"][name]["content"];
+                assert!(content.get(media).is_some(), "{method} {path} {status}");
             }
         }
     }
@@ -676,6 +682,13 @@ async fn the_openapi_document_lists_every_route_and_its_errors() {
         "GET /fhir/Questionnaire/{id}",
         "GET /fhir/CodeSystem/{id}",
         "GET /fhir/ValueSet/{id}",
+        "GET /cds-services",
+        "POST /cds-services/radiculo-triage",
+        "POST /cds-services/radiculo-triage/feedback",
+        "GET /cds-services/radiculo-triage/feedback",
+        "GET /fhir/OperationDefinition/{id}",
+        "POST /fhir/QuestionnaireResponse/$assess",
+        "POST /fhir/Questionnaire/$next-question",
     ]
     .into_iter()
     .map(String::from)
@@ -796,4 +809,316 @@ async fn the_fhir_definitions_are_served_as_fhir_json() {
             .fhir(StatusCode::NOT_FOUND, "OperationOutcome");
         assert_eq!(outcome["issue"][0]["code"], "not-found", "{uri}");
     }
+}
+
+/// The round trip the FHIR integration promises: a labelled case's answers as a completed
+/// QuestionnaireResponse, sent to `$assess`, give the same triage, roots and conditions as
+/// `/v1/assess` on the same findings (those the intake asks: examination findings are not
+/// questions of a person's form, so both sides go without them).
+#[tokio::test]
+async fn assess_from_a_questionnaire_response_agrees_with_the_contract_assessment() {
+    let h = harness().await;
+    let engine = engine();
+    let kb = engine.kb();
+    let intake = radiculo_fhir::questionnaire::intake(kb).unwrap();
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../eval/cases.jsonl"
+    ))
+    .unwrap();
+    let mut compared = 0;
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let mut case: Value = serde_json::from_str::<Value>(line).unwrap()["case"].take();
+        case["evidence"].as_array_mut().unwrap().retain(|e| {
+            kb.vocab
+                .def(kb.vocab.get(e["id"].as_str().unwrap()).unwrap())
+                .question_patient
+                .is_some()
+        });
+        case.as_object_mut().unwrap().remove("mode");
+        let contract = h
+            .send(post("/v1/assess", None, &case.to_string()))
+            .await
+            .json(StatusCode::OK);
+        let parsed = radiculo_contract::case_from_value(&engine, &case).unwrap();
+        let response = radiculo_fhir::fill::response(kb, &intake, &parsed, "2026-12-05T10:00:00Z");
+        let bundle = h
+            .send(fhir_post(
+                "/fhir/QuestionnaireResponse/$assess",
+                &serde_json::to_string(&response).unwrap(),
+            ))
+            .await
+            .fhir(StatusCode::OK, "Bundle");
+        let resource = |kind: &str| {
+            bundle["entry"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| &e["resource"])
+                .find(|r| r["resourceType"] == kind)
+                .unwrap()
+                .clone()
+        };
+        let impression = resource("ClinicalImpression");
+        assert_eq!(
+            impression["finding"][0]["itemCodeableConcept"]["coding"][0]["code"],
+            contract["triage"]["level"],
+            "{}",
+            case["id"]
+        );
+        let predictions = resource("RiskAssessment")["prediction"].clone();
+        let probability = |code: &str| {
+            predictions
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p["outcome"]["coding"][0]["code"] == code)
+                .map(|p| p["probabilityDecimal"].clone())
+                .unwrap()
+        };
+        for c in contract["conditions"].as_array().unwrap() {
+            assert_eq!(probability(c["id"].as_str().unwrap()), c["probability"]);
+        }
+        for r in contract["roots"].as_array().unwrap() {
+            let code = format!(
+                "{}.{}",
+                r["root"].as_str().unwrap(),
+                r["side"].as_str().unwrap()
+            );
+            assert_eq!(probability(&code), r["probability"]);
+        }
+        compared += 1;
+    }
+    assert!(compared > 100);
+}
+
+#[tokio::test]
+async fn bad_fhir_input_gets_an_operation_outcome_that_says_where() {
+    let h = harness().await;
+    let assess = "/fhir/QuestionnaireResponse/$assess";
+    let issue = |outcome: &Value| {
+        (
+            outcome["issue"][0]["code"].as_str().unwrap().to_string(),
+            outcome["issue"][0]["expression"][0]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+        )
+    };
+    let cases: [(&str, StatusCode, &str, &str); 6] = [
+        (
+            r#"{"resourceType": "Patient"}"#,
+            StatusCode::BAD_REQUEST,
+            "invalid",
+            "resourceType",
+        ),
+        (
+            r#"{"resourceType": "QuestionnaireResponse", "status": "completed", "item": [{"linkId": "age", "answer": [{"valueInteger": 50}]}, {"linkId": "urinary_retension", "answer": [{"valueCoding": {"system": "http://terminology.hl7.org/CodeSystem/v2-0136", "code": "Y"}}]}]}"#,
+            StatusCode::BAD_REQUEST,
+            "not-found",
+            "QuestionnaireResponse.item[1]",
+        ),
+        (
+            r#"{"resourceType": "QuestionnaireResponse", "status": "completed", "item": [{"linkId": "age", "answer": [{"valueString": "fifty"}]}]}"#,
+            StatusCode::BAD_REQUEST,
+            "value",
+            "QuestionnaireResponse.item[0].answer[0]",
+        ),
+        (
+            r#"{"resourceType": "QuestionnaireResponse", "status": "completed", "item": []}"#,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "required",
+            "QuestionnaireResponse",
+        ),
+        (
+            r#"{"resourceType": "Parameters", "parameter": [{"name": "answers", "resource": {}}]}"#,
+            StatusCode::BAD_REQUEST,
+            "invalid",
+            "Parameters.parameter[0].name",
+        ),
+        ("{", StatusCode::BAD_REQUEST, "structure", ""),
+    ];
+    for (body, status, code, at) in cases {
+        let outcome = h
+            .send(fhir_post(assess, body))
+            .await
+            .fhir(status, "OperationOutcome");
+        assert_eq!(
+            issue(&outcome),
+            (code.to_string(), at.to_string()),
+            "{body}"
+        );
+    }
+    let outcome = h
+        .send(
+            Request::post(assess)
+                .header("content-type", "text/plain")
+                .body(Body::from("{}"))
+                .unwrap(),
+        )
+        .await
+        .fhir(StatusCode::UNSUPPORTED_MEDIA_TYPE, "OperationOutcome");
+    assert_eq!(outcome["issue"][0]["code"], "not-supported");
+}
+
+#[tokio::test]
+async fn a_referenced_patient_comes_as_a_parameter_and_is_carried_in_the_bundle() {
+    let h = harness().await;
+    let body = serde_json::json!({
+        "resourceType": "Parameters",
+        "parameter": [
+            {"name": "response", "resource": {
+                "resourceType": "QuestionnaireResponse",
+                "status": "completed",
+                "subject": {"reference": "Patient/p1"},
+                "authored": "2026-12-05",
+                "item": [{"linkId": "urinary_retention", "answer": [{"valueCoding": {"system": "http://terminology.hl7.org/CodeSystem/v2-0136", "code": "Y"}}]}]
+            }},
+            {"name": "patient", "resource": {"resourceType": "Patient", "id": "p1", "gender": "male", "birthDate": "1950-06"}}
+        ]
+    });
+    let bundle = h
+        .send(fhir_post(
+            "/fhir/QuestionnaireResponse/$assess",
+            &body.to_string(),
+        ))
+        .await
+        .fhir(StatusCode::OK, "Bundle");
+    let entries = bundle["entry"].as_array().unwrap();
+    assert_eq!(entries[0]["resource"]["id"], "p1");
+    let age = entries
+        .iter()
+        .find(|e| e["resource"]["code"]["coding"][0]["code"] == "age")
+        .unwrap();
+    assert_eq!(
+        age["resource"]["valueInteger"], 76,
+        "the oldest age 1950-06 allows on 2026-12-05"
+    );
+    assert_eq!(
+        age["resource"]["subject"]["reference"],
+        entries[0]["fullUrl"]
+    );
+    let outcome = h
+        .send(get("/fhir/OperationDefinition/radiculo-assess", None))
+        .await
+        .fhir(StatusCode::OK, "OperationDefinition");
+    assert_eq!(outcome["code"], "assess");
+}
+
+/// An adaptive interview over HTTP (`$next-question`): from an empty response to `completed`,
+/// one question a call, each answered as a person with cauda equina symptoms would; the
+/// completed response goes to `$assess` unchanged and gives the same triage. Bad input is an
+/// OperationOutcome with where: 400 malformed, 422 well formed but unable to go on.
+#[tokio::test]
+async fn an_adaptive_interview_runs_to_completed_and_its_response_is_assessed() {
+    let h = harness().await;
+    let uri = "/fhir/Questionnaire/$next-question";
+    let yes_no = |code: &str| json!([{"valueCoding": {"system": "http://terminology.hl7.org/CodeSystem/v2-0136", "code": code}}]);
+    fn answer(item: &Value, yes_no: &dyn Fn(&str) -> Value) -> Value {
+        let link_id = item["linkId"].as_str().unwrap();
+        let yes = ["pain.low_back", "numbness.saddle", "urinary_retention"];
+        match link_id {
+            "age" => json!({"linkId": link_id, "answer": [{"valueInteger": 52}]}),
+            "symptom_duration_days" => json!({"linkId": link_id, "answer": [{"valueInteger": 2}]}),
+            "pain_score" => json!({"linkId": link_id, "answer": [{"valueInteger": 8}]}),
+            "sex" => {
+                json!({"linkId": link_id, "answer": [{"valueCoding": {"system": "http://hl7.org/fhir/administrative-gender", "code": "female"}}]})
+            }
+            _ if item["type"] == "group" => {
+                let nested: Vec<Value> = (item["item"].as_array().unwrap().iter())
+                    .map(|child| answer(child, yes_no))
+                    .collect();
+                json!({"linkId": link_id, "item": nested})
+            }
+            _ => {
+                let code = if yes.contains(&link_id) { "Y" } else { "N" };
+                json!({"linkId": link_id, "answer": yes_no(code)})
+            }
+        }
+    }
+    // The first call as plain JSON, the others as FHIR JSON; one through Parameters.
+    let mut response = h
+        .send(post(
+            uri,
+            None,
+            r#"{"resourceType": "QuestionnaireResponse", "status": "in-progress"}"#,
+        ))
+        .await
+        .fhir(StatusCode::OK, "QuestionnaireResponse");
+    let mut calls = 1;
+    while response["status"] == "in-progress" {
+        let item = response["contained"][0]["item"]
+            .as_array()
+            .unwrap()
+            .last()
+            .unwrap()
+            .clone();
+        let answers = response
+            .as_object_mut()
+            .unwrap()
+            .entry("item")
+            .or_insert_with(|| json!([]));
+        answers.as_array_mut().unwrap().push(answer(&item, &yes_no));
+        let body = if calls == 2 {
+            json!({"resourceType": "Parameters", "parameter": [{"name": "questionnaire-response", "resource": response}]})
+        } else {
+            response.clone()
+        };
+        response = h
+            .send(fhir_post(uri, &body.to_string()))
+            .await
+            .fhir(StatusCode::OK, "QuestionnaireResponse");
+        calls += 1;
+        assert!(calls < 40, "{response:#}");
+    }
+    assert_eq!(response["status"], "completed");
+    let result = response["item"].as_array().unwrap().last().unwrap();
+    assert_eq!(result["linkId"], "radiculo.result");
+    assert_eq!(result["answer"][0]["valueCoding"]["code"], "emergency");
+
+    let bundle = h
+        .send(fhir_post(
+            "/fhir/QuestionnaireResponse/$assess",
+            &response.to_string(),
+        ))
+        .await
+        .fhir(StatusCode::OK, "Bundle");
+    let impression = (bundle["entry"].as_array().unwrap().iter())
+        .map(|e| &e["resource"])
+        .find(|r| r["resourceType"] == "ClinicalImpression")
+        .unwrap();
+    assert_eq!(
+        impression["finding"][0]["itemCodeableConcept"]["coding"][0]["code"],
+        "emergency"
+    );
+
+    // A completed response is not asked further (422); an answer to an item the contained
+    // Questionnaire lacks is malformed (400).
+    let outcome = h
+        .send(fhir_post(uri, &response.to_string()))
+        .await
+        .fhir(StatusCode::UNPROCESSABLE_ENTITY, "OperationOutcome");
+    assert_eq!(
+        outcome["issue"][0]["expression"][0],
+        "QuestionnaireResponse.status"
+    );
+    response["status"] = json!("in-progress");
+    let form = response["contained"][0].to_string();
+    let unasked = (engine().kb().vocab.findings.iter())
+        .map(|f| f.id.clone())
+        .find(|id| !form.contains(&format!("\"linkId\":\"{id}\"")))
+        .unwrap();
+    response["item"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"linkId": unasked, "answer": yes_no("Y")}));
+    let outcome = h
+        .send(fhir_post(uri, &response.to_string()))
+        .await
+        .fhir(StatusCode::BAD_REQUEST, "OperationOutcome");
+    let last = response["item"].as_array().unwrap().len() - 1;
+    assert_eq!(
+        outcome["issue"][0]["expression"][0],
+        format!("QuestionnaireResponse.item[{last}]")
+    );
 }

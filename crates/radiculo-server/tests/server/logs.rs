@@ -36,6 +36,34 @@ async fn logs_name_requests_but_hold_no_bodies_cases_or_keys() {
     h.send(post("/v1/assess", None, r#"{"MARKER-BROKEN-JSON"#))
         .await
         .problem(StatusCode::BAD_REQUEST);
+    // CDS Hooks: a call whose patient and findings are marked, a rejected one, and feedback.
+    let cds = crate::cds::cds_request(case, "MARKER-CDS-PATIENT");
+    h.send(post(
+        "/cds-services/radiculo-triage",
+        None,
+        &cds.to_string(),
+    ))
+    .await
+    .json(StatusCode::OK);
+    let mut bad = cds.clone();
+    bad["prefetch"]["findings"]["entry"][0]["resource"]["code"]["coding"][0]["code"] =
+        serde_json::json!("MARKER-CDS-CODE");
+    h.send(post(
+        "/cds-services/radiculo-triage",
+        None,
+        &bad.to_string(),
+    ))
+    .await
+    .problem(StatusCode::BAD_REQUEST);
+    let feedback = r#"{"feedback": [{"card": "c", "outcome": "overridden",
+        "overrideReason": {"userComment": "MARKER-CDS-COMMENT"}, "outcomeTimestamp": "2026-12-05T10:05:31Z"}]}"#;
+    h.send(post(
+        "/cds-services/radiculo-triage/feedback",
+        Some(&secret),
+        feedback,
+    ))
+    .await
+    .json(StatusCode::OK);
     h.store.close().await;
     let failed = h.send(get("/v1/assessments", Some(&secret))).await;
     failed.problem(StatusCode::INTERNAL_SERVER_ERROR);
@@ -67,6 +95,9 @@ async fn logs_name_requests_but_hold_no_bodies_cases_or_keys() {
         "MARKER-CASE-ID",
         "MARKER-FINDING",
         "MARKER-BROKEN-JSON",
+        "MARKER-CDS-PATIENT",
+        "MARKER-CDS-CODE",
+        "MARKER-CDS-COMMENT",
         "weakness.great_toe_extension",
         "Bearer",
         secret.as_str(),

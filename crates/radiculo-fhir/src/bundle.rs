@@ -1,0 +1,371 @@
+//! An assessment's results as a FHIR `Bundle` of type `collection`, read from the one typed
+//! assessment model (`radiculo_contract::model`): what an integrator stores in a FHIR server.
+//!
+//! - an `Observation` per answer of the case: a finding present (`valueBoolean` true), absent
+//!   (false) or asked but not known (`dataAbsentReason` `asked-unknown`), and the age, symptom
+//!   duration and pain score (`valueInteger`), each coded in radiculo's finding code system;
+//! - a `RiskAssessment` with a prediction per condition (coded in radiculo's system, ICD-10-CM
+//!   and, where verified, SNOMED CT), per nerve root and side, and per pain mechanism, each a
+//!   `probabilityDecimal`, its `basis` the observations;
+//! - a `ClinicalImpression`: the triage level as its first finding (from the triage-level code
+//!   system, the rules that set it as basis), a finding per red flag raised, the clinician's
+//!   summary, the plan and the disclaimer as notes;
+//! - the Patient, when the caller gave one or there is none elsewhere, and the
+//!   QuestionnaireResponse assessed, when there was one, each as it was given.
+//!
+//! The Observations are also what the CDS Hooks service reads back from a FHIR server
+//! (`observations`), so storing a Bundle's Observations is enough to have radiculo's card
+//! shown when the person's record is opened.
+//!
+//! Every entry's `fullUrl` is a `urn:uuid:` made (UUID v5) from a seed the caller gives, so
+//! the same seed gives the same Bundle: the server seeds each request with a random UUID.
+
+use std::borrow::Borrow;
+
+use radiculo_contract::JsonWriter;
+use radiculo_contract::model::{AssessmentJson, Findings, text};
+use radiculo_engine::{Assessment, Case, Engine, Sex};
+use radiculo_kb::{FindingId, Kb, Mechanism, TriageLevel};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::CANONICAL;
+use crate::codes::{self, ICD10CM, SNOMED, System};
+use crate::types::{
+    Annotation, Bundle, ClinicalImpression, CodeableConcept, Coding, Entry, Identifier,
+    ImpressionFinding, Investigation, Observation, Patient, Prediction, Reference, Resource,
+    RiskAssessment,
+};
+
+/// HL7's observation categories.
+pub const OBSERVATION_CATEGORY: &str = "http://terminology.hl7.org/CodeSystem/observation-category";
+/// HL7's reasons for a missing value.
+pub const DATA_ABSENT_REASON: &str = "http://terminology.hl7.org/CodeSystem/data-absent-reason";
+
+/// Who the assessment is of.
+#[derive(Debug, Clone, Copy)]
+pub enum Subject<'a> {
+    /// A Patient kept elsewhere, by reference (`Patient/123`).
+    Reference(&'a str),
+    /// A Patient resource, carried in the Bundle as it was given.
+    Given(&'a Value),
+    /// No Patient: the Bundle carries one with what the case knows of the person (the sex;
+    /// the age is an Observation, as FHIR's Patient has only a birth date).
+    FromCase,
+}
+
+/// What the caller knows of the assessment beyond the case.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    /// The seed of every `urn:uuid:` in the Bundle (and of its identifier).
+    pub seed: &'a str,
+    /// When the assessment was made: a FHIR `instant` (`2026-12-05T10:00:00Z`).
+    pub timestamp: &'a str,
+    /// The person.
+    pub subject: Subject<'a>,
+    /// The QuestionnaireResponse the case was read from: carried in the Bundle, and named by
+    /// each Observation's `derivedFrom`.
+    pub response: Option<&'a Value>,
+}
+
+/// The results of assessing `case` as a `collection` Bundle.
+pub fn results<E: Borrow<Engine>>(
+    writer: &JsonWriter<E>,
+    case: &Case,
+    assessment: &Assessment<'_>,
+    context: &Context<'_>,
+) -> Bundle {
+    let kb = writer.engine().kb();
+    let model = writer.model(case, assessment);
+    let namespace = Uuid::new_v5(&Uuid::NAMESPACE_URL, CANONICAL.as_bytes());
+    let urn = |part: &str| {
+        let id = Uuid::new_v5(&namespace, format!("{}#{part}", context.seed).as_bytes());
+        format!("urn:uuid:{id}")
+    };
+    let mut entry = Vec::new();
+    let subject = match context.subject {
+        Subject::Reference(reference) => Reference::to(reference),
+        Subject::Given(patient) => {
+            entry.push(Entry {
+                full_url: urn("patient"),
+                resource: Resource::Given(patient.clone()),
+            });
+            Reference::to(&urn("patient"))
+        }
+        Subject::FromCase => {
+            entry.push(Entry {
+                full_url: urn("patient"),
+                resource: Resource::Patient(Patient {
+                    resource_type: "Patient",
+                    gender: case.sex.map(|s| match s {
+                        Sex::Female => "female",
+                        Sex::Male => "male",
+                        Sex::Other => "other",
+                    }),
+                }),
+            });
+            Reference::to(&urn("patient"))
+        }
+    };
+    let derived_from: Vec<Reference> = context
+        .response
+        .map(|qr| {
+            entry.push(Entry {
+                full_url: urn("response"),
+                resource: Resource::Given(qr.clone()),
+            });
+            Reference::to(&urn("response"))
+        })
+        .into_iter()
+        .collect();
+
+    let observation = |code: Coding, category: &str, value: Value| {
+        let mut o = Observation {
+            resource_type: "Observation",
+            status: "final",
+            category: vec![CodeableConcept::coded(category_coding(category))],
+            code: CodeableConcept::coded(code),
+            subject: subject.clone(),
+            effective_date_time: context.timestamp.to_string(),
+            issued: context.timestamp.to_string(),
+            value_boolean: None,
+            value_integer: None,
+            data_absent_reason: None,
+            derived_from: derived_from.clone(),
+        };
+        match value {
+            Value::Bool(b) => o.value_boolean = Some(b),
+            Value::Number(n) => o.value_integer = n.as_i64(),
+            _ => {
+                o.data_absent_reason = Some(CodeableConcept::coded(Coding::new(
+                    DATA_ABSENT_REASON,
+                    "asked-unknown",
+                    "Asked But Unknown",
+                )))
+            }
+        }
+        Resource::Observation(o)
+    };
+    let number = |code: &str, value: i64| {
+        let coding = System::Finding.coding(kb, codes::number_field(code));
+        observation(coding, "survey", Value::from(value))
+    };
+    let mut observations = vec![number("age", i64::from(case.age))];
+    observations.extend(
+        case.duration_days
+            .map(|d| number("symptom_duration_days", d.into())),
+    );
+    observations.extend(case.pain_score.map(|p| number("pain_score", p.into())));
+    for f in case.asked_set().iter() {
+        let def = kb.vocab.def(f);
+        let coding = System::Finding.coding(kb, codes::finding(kb, f));
+        let category = if def.examiner { "exam" } else { "survey" };
+        let value = case.state(f).map_or(Value::Null, Value::Bool);
+        observations.push(observation(coding, category, value));
+    }
+    let basis: Vec<Reference> = (0..observations.len())
+        .map(|i| Reference::to(&urn(&format!("observation/{i}"))))
+        .collect();
+    entry.extend(
+        observations
+            .into_iter()
+            .zip(&basis)
+            .map(|(resource, reference)| Entry {
+                full_url: reference.reference.clone(),
+                resource,
+            }),
+    );
+
+    let risk = risk_assessment(kb, &model, subject.clone(), context, basis.clone());
+    entry.push(Entry {
+        full_url: urn("risk-assessment"),
+        resource: Resource::RiskAssessment(risk),
+    });
+    let impression = clinical_impression(
+        kb,
+        &model,
+        subject,
+        context,
+        basis,
+        Reference::to(&urn("risk-assessment")),
+    );
+    entry.push(Entry {
+        full_url: urn("clinical-impression"),
+        resource: Resource::ClinicalImpression(impression),
+    });
+    Bundle {
+        resource_type: "Bundle",
+        identifier: Identifier {
+            system: "urn:ietf:rfc:3986".to_string(),
+            value: urn("bundle"),
+        },
+        kind: "collection",
+        timestamp: context.timestamp.to_string(),
+        entry,
+    }
+}
+
+fn category_coding(code: &str) -> Coding {
+    let display = match code {
+        "exam" => "Exam",
+        _ => "Survey",
+    };
+    Coding::new(OBSERVATION_CATEGORY, code, display)
+}
+
+/// The knowledge-base index of the item of `items` whose id is `id`, a model's text.
+fn position<T>(items: &[T], id: &serde_json::value::RawValue, key: impl Fn(&T) -> &str) -> usize {
+    let id = text(id);
+    items
+        .iter()
+        .position(|item| key(item) == id)
+        .expect("the model names only the knowledge base's own ids")
+}
+
+fn risk_assessment(
+    kb: &Kb,
+    model: &AssessmentJson<'_>,
+    subject: Reference,
+    context: &Context<'_>,
+    basis: Vec<Reference>,
+) -> RiskAssessment {
+    let conditions = model.conditions.iter().map(|c| {
+        let i = position(&kb.model.conditions, c.id, |d| &d.id);
+        let def = &kb.model.conditions[i];
+        let mut coding = vec![
+            System::Condition.coding(kb, codes::condition(kb, i)),
+            Coding::new(ICD10CM, &text(c.icd10), &text(c.icd10_display)),
+        ];
+        if let Some((code, display)) = &def.snomed {
+            coding.push(Coding::new(SNOMED, code, display));
+        }
+        Prediction {
+            outcome: CodeableConcept {
+                coding,
+                text: Some(text(c.name)),
+            },
+            probability_decimal: c.probability,
+            qualitative_risk: Some(CodeableConcept::text(&text(c.likelihood))),
+        }
+    });
+    let root_concepts = System::NerveRoot.concepts(kb);
+    let roots = model.roots.iter().map(|r| {
+        let code = format!("{}.{}", text(r.root), text(r.side));
+        let concept = root_concepts
+            .iter()
+            .find(|c| c.code == code)
+            .expect("the model names only the knowledge base's roots")
+            .clone();
+        Prediction {
+            outcome: CodeableConcept::coded(System::NerveRoot.coding(kb, concept)),
+            probability_decimal: r.probability,
+            qualitative_risk: Some(CodeableConcept::text(&text(r.likelihood))),
+        }
+    });
+    let m = &model.mechanism;
+    let mechanisms = Mechanism::ALL
+        .iter()
+        .zip([m.radicular, m.referred, m.other])
+        .map(|(mechanism, p)| Prediction {
+            outcome: CodeableConcept::text(&format!("pain mechanism: {}", mechanism.as_str())),
+            probability_decimal: p,
+            qualitative_risk: None,
+        });
+    RiskAssessment {
+        resource_type: "RiskAssessment",
+        status: "final",
+        method: CodeableConcept::text(&format!(
+            "radiculo, knowledge base {}: exact inference on a discrete Bayesian network of the findings",
+            text(model.kb_version)
+        )),
+        code: CodeableConcept::text(
+            "The probability of each cause, nerve root and pain mechanism of back-related leg pain",
+        ),
+        subject,
+        occurrence_date_time: context.timestamp.to_string(),
+        basis,
+        prediction: conditions.chain(roots).chain(mechanisms).collect(),
+        note: vec![Annotation {
+            text: text(model.disclaimer),
+        }],
+    }
+}
+
+fn clinical_impression(
+    kb: &Kb,
+    model: &AssessmentJson<'_>,
+    subject: Reference,
+    context: &Context<'_>,
+    observations: Vec<Reference>,
+    risk: Reference,
+) -> ClinicalImpression {
+    let triage = &model.triage;
+    let level = TriageLevel::parse(&text(triage.level))
+        .expect("the model names only the knowledge base's levels");
+    let reasons: Vec<String> = triage
+        .reasons
+        .iter()
+        .map(|r| with_findings(kb, &text(r.clinician_text), r.findings))
+        .collect();
+    let mut finding = vec![ImpressionFinding {
+        item_codeable_concept: CodeableConcept::coded(
+            System::TriageLevel.coding(kb, codes::level(kb, level)),
+        ),
+        basis: (!reasons.is_empty()).then(|| reasons.join(" ")),
+    }];
+    finding.extend(model.red_flags.iter().map(|f| {
+        let i = position(&kb.red_flags, f.id, |d| &d.id);
+        ImpressionFinding {
+            item_codeable_concept: CodeableConcept::coded(
+                System::RedFlag.coding(kb, codes::red_flag(kb, i)),
+            ),
+            basis: Some(with_findings(kb, &text(f.clinician_text), f.findings)),
+        }
+    }));
+    let note = model
+        .plan
+        .iter()
+        .map(|p| Annotation { text: text(p.text) })
+        .chain([Annotation {
+            text: text(model.disclaimer),
+        }])
+        .collect();
+    ClinicalImpression {
+        resource_type: "ClinicalImpression",
+        status: "completed",
+        code: CodeableConcept::text("Triage of back-related leg pain"),
+        description: format!(
+            "radiculo's triage, red flags and plan, knowledge base {}",
+            text(model.kb_version)
+        ),
+        subject,
+        effective_date_time: context.timestamp.to_string(),
+        date: context.timestamp.to_string(),
+        investigation: vec![Investigation {
+            code: CodeableConcept::text("The answers and examination findings assessed"),
+            item: observations,
+        }],
+        summary: format!(
+            "{} {}",
+            text(triage.clinician_headline),
+            text(triage.clinician_instruction)
+        ),
+        finding,
+        supporting_info: vec![risk],
+        note,
+    }
+}
+
+/// A rule's or red flag's text with the findings that raised it, in the clinician's words.
+fn with_findings(kb: &Kb, statement: &str, findings: Findings<'_>) -> String {
+    let named: Vec<&str> = findings
+        .ids()
+        .iter()
+        .map(|&f: &FindingId| kb.vocab.def(f).clinician.as_str())
+        .collect();
+    if named.is_empty() {
+        statement.to_string()
+    } else {
+        format!("{statement} (findings: {})", named.join("; "))
+    }
+}
