@@ -51,6 +51,17 @@ pub enum Sex {
     Other,
 }
 
+impl Sex {
+    /// The contract's word, which is also FHIR's administrative-gender code.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sex::Female => "female",
+            Sex::Male => "male",
+            Sex::Other => "other",
+        }
+    }
+}
+
 /// A validated case: the contract's case with ids resolved.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Case {

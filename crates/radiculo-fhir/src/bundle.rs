@@ -97,11 +97,7 @@ pub fn results<E: Borrow<Engine>>(
                 full_url: urn("patient"),
                 resource: Resource::Patient(Patient {
                     resource_type: "Patient",
-                    gender: case.sex.map(|s| match s {
-                        Sex::Female => "female",
-                        Sex::Male => "male",
-                        Sex::Other => "other",
-                    }),
+                    gender: case.sex.map(Sex::as_str),
                 }),
             });
             Reference::to(&urn("patient"))

@@ -838,11 +838,7 @@ struct LinkedEvidence<'a> {
 pub fn case_json(kb: &Kb, case: &Case) -> String {
     let linked = LinkedCase {
         age: case.age,
-        sex: case.sex.map(|s| match s {
-            Sex::Female => "female",
-            Sex::Male => "male",
-            Sex::Other => "other",
-        }),
+        sex: case.sex.map(Sex::as_str),
         symptom_duration_days: case.duration_days,
         pain_score: case.pain_score,
         mode: "clinician",

@@ -6,8 +6,10 @@
 
 use radiculo_kb::{FindingId, Kb, Side, TriageLevel};
 
-use crate::types::{CodeSystem, Coding, Concept, ValueSet, ValueSetCompose, ValueSetInclude};
-use crate::{CANONICAL, PUBLISHER};
+use crate::CANONICAL;
+use crate::types::{
+    CodeSystem, Coding, Concept, Definition, ValueSet, ValueSetCompose, ValueSetInclude,
+};
 
 /// ICD-10-CM, as FHIR names it.
 pub const ICD10CM: &str = "http://hl7.org/fhir/sid/icd-10-cm";
@@ -147,15 +149,14 @@ impl System {
     pub fn code_system(self, kb: &Kb) -> CodeSystem {
         let concept = self.concepts(kb);
         CodeSystem {
-            resource_type: "CodeSystem",
-            id: self.id().to_string(),
-            url: self.url(),
-            version: kb.version.clone(),
-            name: self.name().to_string(),
-            title: self.title().to_string(),
-            status: "active",
-            publisher: PUBLISHER.to_string(),
-            description: self.description().to_string(),
+            definition: Definition::new(
+                "CodeSystem",
+                self.id(),
+                &kb.version,
+                self.name(),
+                self.title(),
+                self.description(),
+            ),
             case_sensitive: true,
             value_set: self.value_set_url(),
             content: "complete",
@@ -167,15 +168,14 @@ impl System {
     /// The value set of every code of the code system.
     pub fn value_set(self, kb: &Kb) -> ValueSet {
         ValueSet {
-            resource_type: "ValueSet",
-            id: self.id().to_string(),
-            url: self.value_set_url(),
-            version: kb.version.clone(),
-            name: self.name().to_string(),
-            title: self.title().to_string(),
-            status: "active",
-            publisher: PUBLISHER.to_string(),
-            description: format!("Every code of the code system \"{}\".", self.title()),
+            definition: Definition::new(
+                "ValueSet",
+                self.id(),
+                &kb.version,
+                self.name(),
+                self.title(),
+                &format!("Every code of the code system \"{}\".", self.title()),
+            ),
             compose: ValueSetCompose {
                 include: vec![ValueSetInclude {
                     system: self.url(),

@@ -6,7 +6,7 @@
 //! Findings only an examiner can establish are not questions of the intake (the Questionnaire
 //! is the person's form), so they are left out; so is the case's mode.
 
-use radiculo_engine::{Case, Sex};
+use radiculo_engine::Case;
 use radiculo_kb::Kb;
 
 use crate::codes;
@@ -68,11 +68,7 @@ fn items(kb: &Kb, case: &Case, questions: &[QuestionnaireItem]) -> Vec<ResponseI
                     integer(case.pain_score.map(i64::from)).map(|a| item(Some(a), Vec::new()))
                 }
                 (_, link::SEX) => case.sex.map(|sex| {
-                    let code = match sex {
-                        Sex::Female => "female",
-                        Sex::Male => "male",
-                        Sex::Other => "other",
-                    };
+                    let code = sex.as_str();
                     let (_, display) = SEXES
                         .iter()
                         .find(|(c, _)| *c == code)

@@ -6,14 +6,17 @@
 //! so a referenced Patient's age and sex come with the request. The result is the results
 //! Bundle (`bundle`).
 
-use radiculo_engine::Case;
+use std::borrow::Borrow;
+
+use radiculo_contract::JsonWriter;
+use radiculo_engine::{Case, Engine, Options};
 use radiculo_kb::Kb;
 use serde_json::Value;
 
-use crate::bundle::Subject;
+use crate::CANONICAL;
+use crate::bundle::{Context, Subject, results};
 use crate::response::{Rejected, read_with_patient};
-use crate::types::{OperationDefinition, OperationOutcome, OperationParameter};
-use crate::{CANONICAL, PUBLISHER};
+use crate::types::{Bundle, Definition, OperationDefinition, OperationOutcome, OperationParameter};
 
 /// The operation's code (`$assess`) and its definition's id.
 pub const ASSESS: &str = "assess";
@@ -73,6 +76,30 @@ pub fn assess_input<'v>(
         response,
         subject,
     })
+}
+
+/// `$assess` whole: the body read, its case assessed, the results Bundle. `timestamp` (a FHIR
+/// `instant`) is when, and its date the day an age is worked out at when the response has no
+/// `authored`; `seed` makes the Bundle's ids (`bundle`).
+///
+/// # Errors
+/// [`Rejected`], with every issue found and where.
+pub fn assess<E: Borrow<Engine>>(
+    writer: &JsonWriter<E>,
+    body: &Value,
+    timestamp: &str,
+    seed: &str,
+) -> Result<Bundle, Rejected> {
+    let today = timestamp.get(..10).unwrap_or(timestamp);
+    let input = assess_input(writer.engine().kb(), body, today)?;
+    let assessment = writer.engine().assess(&input.case, Options::default());
+    let context = Context {
+        seed,
+        timestamp,
+        subject: input.subject,
+        response: Some(input.response),
+    };
+    Ok(results(writer, &input.case, &assessment, &context))
 }
 
 /// The resource of a contained `id`.
@@ -154,19 +181,18 @@ pub fn assess_definition(kb: &Kb) -> OperationDefinition {
         }
     };
     OperationDefinition {
-        resource_type: "OperationDefinition",
-        id: ASSESS_DEFINITION.to_string(),
-        url: assess_url(),
-        version: kb.version.clone(),
-        name: "RadiculoAssess".to_string(),
-        title: "Assess a completed radiculo intake".to_string(),
-        status: "active",
-        kind: "operation",
-        publisher: PUBLISHER.to_string(),
-        description: format!(
-            "Assesses a completed QuestionnaireResponse to the radiculo intake Questionnaire and returns the results as a collection Bundle: an Observation per answer, a RiskAssessment (each condition, nerve root by side and pain mechanism) and a ClinicalImpression (the triage level, the red flags raised, the plan). The body may also be the QuestionnaireResponse itself. Nothing is stored. {}",
-            kb.disclaimer
+        definition: Definition::new(
+            "OperationDefinition",
+            ASSESS_DEFINITION,
+            &kb.version,
+            "RadiculoAssess",
+            "Assess a completed radiculo intake",
+            &format!(
+                "Assesses a completed QuestionnaireResponse to the radiculo intake Questionnaire and returns the results as a collection Bundle: an Observation per answer, a RiskAssessment (each condition, nerve root by side and pain mechanism) and a ClinicalImpression (the triage level, the red flags raised, the plan). The body may also be the QuestionnaireResponse itself. Nothing is stored. {}",
+                kb.disclaimer
+            ),
         ),
+        kind: "operation",
         affects_state: false,
         code: ASSESS,
         resource: vec!["QuestionnaireResponse"],

@@ -9,8 +9,10 @@ use radiculo_kb::vocab::SYMPTOM_KINDS;
 use radiculo_kb::{FindingId, FindingSet, GroupDef, Kb, Predicate};
 
 use crate::codes::{self, System};
-use crate::types::{AnswerOption, Coding, EnableWhen, Extension, Questionnaire, QuestionnaireItem};
-use crate::{CANONICAL, FhirError, PUBLISHER};
+use crate::types::{
+    AnswerOption, Coding, Definition, EnableWhen, Extension, Questionnaire, QuestionnaireItem,
+};
+use crate::{CANONICAL, FhirError};
 
 /// The Questionnaire's id.
 pub const INTAKE: &str = "radiculo-intake";
@@ -92,16 +94,15 @@ pub fn intake(kb: &Kb) -> Result<Questionnaire, FhirError> {
         });
     }
     Ok(Questionnaire {
-        resource_type: "Questionnaire",
-        id: INTAKE.to_string(),
-        url: intake_url(),
-        version: kb.version.clone(),
-        name: "RadiculoIntake".to_string(),
-        title: format!("{}: intake", kb.title),
-        status: "active",
+        definition: Definition::new(
+            "Questionnaire",
+            INTAKE,
+            &kb.version,
+            "RadiculoIntake",
+            &format!("{}: intake", kb.title),
+            &kb.disclaimer,
+        ),
         subject_type: vec!["Patient"],
-        publisher: PUBLISHER.to_string(),
-        description: kb.disclaimer.clone(),
         item,
     })
 }

@@ -157,10 +157,12 @@ pub struct QuestionnaireItem {
     pub item: Vec<QuestionnaireItem>,
 }
 
-/// `Questionnaire`.
+/// What every definition radiculo publishes says of itself: its resource type and id, its
+/// canonical URL (`{CANONICAL}/{type}/{id}`), the knowledge-base version, its names, and that
+/// radiculo publishes it, active. Flattened into each definition.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Questionnaire {
+pub struct Definition {
     pub resource_type: &'static str,
     pub id: String,
     pub url: String,
@@ -168,9 +170,41 @@ pub struct Questionnaire {
     pub name: String,
     pub title: String,
     pub status: &'static str,
-    pub subject_type: Vec<&'static str>,
     pub publisher: String,
     pub description: String,
+}
+
+impl Definition {
+    /// The header of the definition `id` of type `resource_type`, for knowledge-base `version`.
+    pub fn new(
+        resource_type: &'static str,
+        id: &str,
+        version: &str,
+        name: &str,
+        title: &str,
+        description: &str,
+    ) -> Definition {
+        Definition {
+            resource_type,
+            id: id.to_string(),
+            url: format!("{}/{resource_type}/{id}", crate::CANONICAL),
+            version: version.to_string(),
+            name: name.to_string(),
+            title: title.to_string(),
+            status: "active",
+            publisher: crate::PUBLISHER.to_string(),
+            description: description.to_string(),
+        }
+    }
+}
+
+/// `Questionnaire`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Questionnaire {
+    #[serde(flatten)]
+    pub definition: Definition,
+    pub subject_type: Vec<&'static str>,
     pub item: Vec<QuestionnaireItem>,
 }
 
@@ -205,15 +239,8 @@ pub struct Concept {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CodeSystem {
-    pub resource_type: &'static str,
-    pub id: String,
-    pub url: String,
-    pub version: String,
-    pub name: String,
-    pub title: String,
-    pub status: &'static str,
-    pub publisher: String,
-    pub description: String,
+    #[serde(flatten)]
+    pub definition: Definition,
     pub case_sensitive: bool,
     pub value_set: String,
     pub content: &'static str,
@@ -238,15 +265,8 @@ pub struct ValueSetCompose {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ValueSet {
-    pub resource_type: &'static str,
-    pub id: String,
-    pub url: String,
-    pub version: String,
-    pub name: String,
-    pub title: String,
-    pub status: &'static str,
-    pub publisher: String,
-    pub description: String,
+    #[serde(flatten)]
+    pub definition: Definition,
     pub compose: ValueSetCompose,
 }
 
@@ -490,16 +510,9 @@ pub struct OperationParameter {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OperationDefinition {
-    pub resource_type: &'static str,
-    pub id: String,
-    pub url: String,
-    pub version: String,
-    pub name: String,
-    pub title: String,
-    pub status: &'static str,
+    #[serde(flatten)]
+    pub definition: Definition,
     pub kind: &'static str,
-    pub publisher: String,
-    pub description: String,
     pub affects_state: bool,
     pub code: &'static str,
     pub resource: Vec<&'static str>,

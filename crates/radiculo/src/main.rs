@@ -350,27 +350,19 @@ fn fhir(command: &FhirCommand) -> anyhow::Result<()> {
             serde_json::to_string_pretty(&assess_definition(kb))?
         }
         FhirCommand::Assess { file } => {
-            use radiculo_fhir::bundle::{Context, results};
             let body: serde_json::Value = serde_json::from_str(&read_input(file.as_ref())?)
                 .map_err(|e| InvalidInput(format!("the response is not JSON: {e}")))?;
             let timestamp = format!("{:.0}", jiff::Timestamp::now());
-            let input = radiculo_fhir::operation::assess_input(kb, &body, &timestamp[..10])
+            let seed = uuid::Uuid::new_v4().to_string();
+            let writer = radiculo_contract::JsonWriter::new(&engine);
+            let bundle = radiculo_fhir::operation::assess(&writer, &body, &timestamp, &seed)
                 .map_err(|rejected| {
                     let issues: Vec<String> = (rejected.outcome.issue.iter())
                         .map(|i| format!("{}: {}", i.expression.join(", "), i.diagnostics))
                         .collect();
                     InvalidInput(issues.join("\n"))
                 })?;
-            let assessment = engine.assess(&input.case, Options::default());
-            let writer = radiculo_contract::JsonWriter::new(&engine);
-            let seed = uuid::Uuid::new_v4().to_string();
-            let context = Context {
-                seed: &seed,
-                timestamp: &timestamp,
-                subject: input.subject,
-                response: Some(input.response),
-            };
-            serde_json::to_string_pretty(&results(&writer, &input.case, &assessment, &context))?
+            serde_json::to_string_pretty(&bundle)?
         }
         FhirCommand::Response { file } => {
             let text = read_input(file.as_ref())?;

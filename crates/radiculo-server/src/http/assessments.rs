@@ -11,22 +11,18 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use radiculo_contract::{AssessmentJson, Form};
 use radiculo_engine::Options;
-use radiculo_store::{StoreError, StoredAssessment};
-use serde::{Deserialize, Serialize};
+use radiculo_store::StoredAssessment;
+use serde::Serialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::CaseBody;
+use super::{ListParams, PageRequest};
 use crate::auth::Tenant;
 use crate::{AppState, Error};
-
-/// The page size when `limit` is not given.
-const DEFAULT_LIMIT: u32 = 20;
-/// The largest page.
-const MAX_LIMIT: u32 = 100;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -97,18 +93,6 @@ pub struct RecordPage<'a> {
     items: Vec<Record<'a>>,
     /// The cursor for the next page (`?cursor=`), or `null` on the last page.
     next: Option<&'a str>,
-}
-
-/// Which page of records to list.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ListParams {
-    /// How many records, 1 to 100 (default 20).
-    #[param(minimum = 1, maximum = 100)]
-    limit: Option<u32>,
-    /// The `next` cursor of the previous page (empty or absent: the first page).
-    #[param(pattern = "^([1-9][0-9]{0,17})?$")]
-    cursor: Option<String>,
 }
 
 /// Assess a case and store it.
@@ -215,32 +199,12 @@ async fn list(
     State(state): State<AppState>,
     params: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Response, Error> {
-    let Query(params) = params.map_err(|_| Error::InvalidParameter {
-        field: "limit".to_owned(),
-        message: format!("limit must be a whole number from 1 to {MAX_LIMIT}"),
-    })?;
-    let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(Error::InvalidParameter {
-            field: "limit".to_owned(),
-            message: format!("limit must be from 1 to {MAX_LIMIT}"),
-        });
-    }
+    let asked = PageRequest::of(params)?;
     let page = state
         .store
-        .list_assessments(
-            &caller.tenant,
-            limit,
-            params.cursor.as_deref().filter(|c| !c.is_empty()),
-        )
+        .list_assessments(&caller.tenant, asked.limit, asked.cursor.as_deref())
         .await
-        .map_err(|e| match e {
-            StoreError::InvalidCursor => Error::InvalidParameter {
-                field: "cursor".to_owned(),
-                message: "not a cursor from a previous page".to_owned(),
-            },
-            other => Error::Store(other),
-        })?;
+        .map_err(PageRequest::error)?;
     let items = page
         .items
         .iter()

@@ -24,24 +24,20 @@ use axum::extract::{FromRequest, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use radiculo_fhir::cds::{self, SERVICE_ID};
-use radiculo_store::{FeedbackOutcome, NewFeedback, StoreError, StoredFeedback};
+use radiculo_store::{FeedbackOutcome, NewFeedback, StoredFeedback};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::{ListParams, PageRequest};
 use crate::auth::{OpenCaller, Tenant};
 use crate::{AppState, Error};
 
 /// The service's route.
 pub const SERVICE_ROUTE: &str = "/cds-services/radiculo-triage";
-
-/// The page size of the feedback list when `limit` is not given.
-const DEFAULT_LIMIT: u32 = 20;
-/// The largest page.
-const MAX_LIMIT: u32 = 100;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -61,16 +57,7 @@ impl FromRequest<AppState> for JsonBody {
     type Rejection = Error;
 
     async fn from_request(request: Request, state: &AppState) -> Result<JsonBody, Error> {
-        if !super::is_json(request.headers()) {
-            return Err(Error::UnsupportedMediaType);
-        }
-        let bytes =
-            Bytes::from_request(request, state)
-                .await
-                .map_err(|rejection| match rejection.status() {
-                    StatusCode::PAYLOAD_TOO_LARGE => Error::PayloadTooLarge,
-                    _ => Error::InvalidJson("the request body could not be read".to_owned()),
-                })?;
+        let bytes = super::json_body(request, state).await?;
         let value =
             serde_json::from_slice(&bytes).map_err(|e| Error::InvalidJson(e.to_string()))?;
         Ok(JsonBody { bytes, value })
@@ -265,18 +252,6 @@ pub struct FeedbackPage<'a> {
     next: Option<&'a str>,
 }
 
-/// Which page of feedback to list.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ListParams {
-    /// How many items, 1 to 100 (default 20).
-    #[param(minimum = 1, maximum = 100)]
-    limit: Option<u32>,
-    /// The `next` cursor of the previous page (empty or absent: the first page).
-    #[param(pattern = "^([1-9][0-9]{0,17})?$")]
-    cursor: Option<String>,
-}
-
 /// List the feedback received, newest first.
 ///
 /// The key's tenant's feedback about `radiculo-triage` cards, each item as it was sent. An API
@@ -300,33 +275,17 @@ async fn list_feedback(
     State(state): State<AppState>,
     params: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Response, Error> {
-    let Query(params) = params.map_err(|_| Error::InvalidParameter {
-        field: "limit".to_owned(),
-        message: format!("limit must be a whole number from 1 to {MAX_LIMIT}"),
-    })?;
-    let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(Error::InvalidParameter {
-            field: "limit".to_owned(),
-            message: format!("limit must be from 1 to {MAX_LIMIT}"),
-        });
-    }
+    let asked = PageRequest::of(params)?;
     let page = state
         .store
         .list_feedback(
             &caller.tenant,
             SERVICE_ID,
-            limit,
-            params.cursor.as_deref().filter(|c| !c.is_empty()),
+            asked.limit,
+            asked.cursor.as_deref(),
         )
         .await
-        .map_err(|e| match e {
-            StoreError::InvalidCursor => Error::InvalidParameter {
-                field: "cursor".to_owned(),
-                message: "not a cursor from a previous page".to_owned(),
-            },
-            other => Error::Store(other),
-        })?;
+        .map_err(PageRequest::error)?;
     let items = page
         .items
         .iter()

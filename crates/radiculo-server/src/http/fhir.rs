@@ -11,8 +11,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use radiculo_engine::{Engine, Options};
-use radiculo_fhir::bundle::{Context, results};
+use radiculo_engine::Engine;
 use radiculo_fhir::codes::System;
 use radiculo_fhir::operation;
 use radiculo_fhir::questionnaire::{self, INTAKE};
@@ -22,8 +21,8 @@ use radiculo_fhir::{FhirError, MEDIA_TYPE};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::AppState;
 use crate::auth::OpenCaller;
+use crate::{AppState, Error};
 
 /// The route of `$assess` (its body limit is the FHIR one).
 pub const ASSESS_ROUTE: &str = "/fhir/QuestionnaireResponse/$assess";
@@ -45,7 +44,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug)]
 pub struct Definitions {
     metadata: Bytes,
-    questionnaire: Bytes,
+    questionnaires: HashMap<&'static str, Bytes>,
     code_systems: HashMap<&'static str, Bytes>,
     value_sets: HashMap<&'static str, Bytes>,
     operation_definitions: HashMap<&'static str, Bytes>,
@@ -63,7 +62,7 @@ impl Definitions {
             metadata: json(&radiculo_fhir::capability::capability_statement(
                 kb, started,
             )),
-            questionnaire: json(&questionnaire::intake(kb)?),
+            questionnaires: HashMap::from([(INTAKE, json(&questionnaire::intake(kb)?))]),
             code_systems: (System::ALL.iter())
                 .map(|s| (s.id(), json(&s.code_system(kb))))
                 .collect(),
@@ -97,6 +96,14 @@ pub fn fhir_bytes(status: StatusCode, body: Bytes) -> Response {
 pub fn outcome(status: StatusCode, outcome: &OperationOutcome) -> Response {
     let body = serde_json::to_vec(outcome).expect("an OperationOutcome always serializes");
     fhir_bytes(status, Bytes::from(body))
+}
+
+/// The definition `id` of `definitions`, or a 404 naming the `kind` of resource asked for.
+fn definition(definitions: &HashMap<&'static str, Bytes>, kind: &str, id: &str) -> Response {
+    match definitions.get(id) {
+        Some(body) => fhir_bytes(StatusCode::OK, body.clone()),
+        None => not_found(kind, id),
+    }
 }
 
 fn not_found(kind: &str, id: &str) -> Response {
@@ -133,18 +140,14 @@ async fn metadata(State(state): State<AppState>) -> Response {
     path = "/fhir/Questionnaire/{id}",
     tag = "fhir",
     operation_id = "fhir_questionnaire",
-    params(("id" = String, Path, description = "`radiculo-intake`")),
+    params(("id" = String, Path, description = "`radiculo-intake`", example = "radiculo-intake")),
     responses(
         (status = 200, description = "The Questionnaire", content_type = "application/fhir+json", body = Object),
         crate::openapi::FhirReadRejected,
     )
 )]
 async fn questionnaire(State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    if id == INTAKE {
-        fhir_bytes(StatusCode::OK, state.fhir.questionnaire.clone())
-    } else {
-        not_found("Questionnaire", &id)
-    }
+    definition(&state.fhir.questionnaires, "Questionnaire", &id)
 }
 
 /// A CodeSystem.
@@ -156,17 +159,14 @@ async fn questionnaire(State(state): State<AppState>, Path(id): Path<String>) ->
     path = "/fhir/CodeSystem/{id}",
     tag = "fhir",
     operation_id = "fhir_code_system",
-    params(("id" = String, Path, description = "The code system's id")),
+    params(("id" = String, Path, description = "The code system's id", example = "radiculo-finding")),
     responses(
         (status = 200, description = "The CodeSystem", content_type = "application/fhir+json", body = Object),
         crate::openapi::FhirReadRejected,
     )
 )]
 async fn code_system(State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    match state.fhir.code_systems.get(id.as_str()) {
-        Some(body) => fhir_bytes(StatusCode::OK, body.clone()),
-        None => not_found("CodeSystem", &id),
-    }
+    definition(&state.fhir.code_systems, "CodeSystem", &id)
 }
 
 /// A ValueSet.
@@ -177,17 +177,14 @@ async fn code_system(State(state): State<AppState>, Path(id): Path<String>) -> R
     path = "/fhir/ValueSet/{id}",
     tag = "fhir",
     operation_id = "fhir_value_set",
-    params(("id" = String, Path, description = "The value set's id")),
+    params(("id" = String, Path, description = "The value set's id", example = "radiculo-triage-level")),
     responses(
         (status = 200, description = "The ValueSet", content_type = "application/fhir+json", body = Object),
         crate::openapi::FhirReadRejected,
     )
 )]
 async fn value_set(State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    match state.fhir.value_sets.get(id.as_str()) {
-        Some(body) => fhir_bytes(StatusCode::OK, body.clone()),
-        None => not_found("ValueSet", &id),
-    }
+    definition(&state.fhir.value_sets, "ValueSet", &id)
 }
 
 /// An OperationDefinition.
@@ -198,17 +195,18 @@ async fn value_set(State(state): State<AppState>, Path(id): Path<String>) -> Res
     path = "/fhir/OperationDefinition/{id}",
     tag = "fhir",
     operation_id = "fhir_operation_definition",
-    params(("id" = String, Path, description = "`radiculo-assess`")),
+    params(("id" = String, Path, description = "`radiculo-assess`", example = "radiculo-assess")),
     responses(
         (status = 200, description = "The OperationDefinition", content_type = "application/fhir+json", body = Object),
         crate::openapi::FhirReadRejected,
     )
 )]
 async fn operation_definition(State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    match state.fhir.operation_definitions.get(id.as_str()) {
-        Some(body) => fhir_bytes(StatusCode::OK, body.clone()),
-        None => not_found("OperationDefinition", &id),
-    }
+    definition(
+        &state.fhir.operation_definitions,
+        "OperationDefinition",
+        &id,
+    )
 }
 
 /// A FHIR request body: JSON, read whole, or the OperationOutcome that says why not.
@@ -218,31 +216,27 @@ impl FromRequest<AppState> for FhirBody {
     type Rejection = Response;
 
     async fn from_request(request: Request, state: &AppState) -> Result<FhirBody, Response> {
-        if !super::is_json(request.headers()) {
-            return Err(outcome(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                &OperationOutcome::error(
+        // The same checks as every JSON body, answered as OperationOutcomes.
+        let bytes = super::json_body(request, state).await.map_err(|e| {
+            let (status, code, diagnostics) = match e {
+                Error::UnsupportedMediaType => (
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
                     "not-supported",
                     "send FHIR JSON: Content-Type application/fhir+json (or application/json)",
-                    None,
                 ),
-            ));
-        }
-        let bytes = Bytes::from_request(request, state)
-            .await
-            .map_err(|rejection| {
-                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    outcome(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        &OperationOutcome::error("too-costly", "the body is too large", None),
-                    )
-                } else {
-                    outcome(
-                        StatusCode::BAD_REQUEST,
-                        &OperationOutcome::error("structure", "the body could not be read", None),
-                    )
-                }
-            })?;
+                Error::PayloadTooLarge => (
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "too-costly",
+                    "the body is too large",
+                ),
+                _ => (
+                    StatusCode::BAD_REQUEST,
+                    "structure",
+                    "the body could not be read",
+                ),
+            };
+            outcome(status, &OperationOutcome::error(code, diagnostics, None))
+        })?;
         serde_json::from_slice(&bytes).map(FhirBody).map_err(|e| {
             let what = if bytes.is_empty() {
                 "the body is empty".to_string()
@@ -280,7 +274,19 @@ fn now() -> (String, String) {
     tag = "fhir",
     operation_id = "fhir_assess",
     security((), ("bearer" = [])),
-    request_body(content = Object, content_type = "application/fhir+json", description = "A QuestionnaireResponse, or Parameters with `response` and `patient`"),
+    request_body(
+        content = Object,
+        content_type = "application/fhir+json",
+        description = "A QuestionnaireResponse, or Parameters with `response` and `patient`",
+        example = json!({
+            "resourceType": "QuestionnaireResponse",
+            "status": "completed",
+            "item": [
+                {"linkId": "age", "answer": [{"valueInteger": 47}]},
+                {"linkId": "urinary_retention", "answer": [{"valueCoding": {"system": "http://terminology.hl7.org/CodeSystem/v2-0136", "code": "N"}}]}
+            ]
+        })
+    ),
     responses(
         (status = 200, description = "The results Bundle", content_type = "application/fhir+json", body = Object),
         crate::openapi::FhirOperationRejected,
@@ -291,23 +297,12 @@ async fn assess(
     State(state): State<AppState>,
     FhirBody(body): FhirBody,
 ) -> Response {
-    let (today, timestamp) = now();
-    let input = match operation::assess_input(state.engine.kb(), &body, &today) {
-        Ok(input) => input,
-        Err(r) => return rejected(&r),
-    };
-    let assessment = state.engine.assess(&input.case, Options::default());
+    let (_, timestamp) = now();
     let seed = uuid::Uuid::new_v4().to_string();
-    let context = Context {
-        seed: &seed,
-        timestamp: &timestamp,
-        subject: input.subject,
-        response: Some(input.response),
-    };
-    fhir_bytes(
-        StatusCode::OK,
-        json(&results(&state.json, &input.case, &assessment, &context)),
-    )
+    match operation::assess(&state.json, &body, &timestamp, &seed) {
+        Ok(bundle) => fhir_bytes(StatusCode::OK, json(&bundle)),
+        Err(r) => rejected(&r),
+    }
 }
 
 /// The next question of an adaptive interview (SDC `$next-question`).
@@ -328,7 +323,12 @@ async fn assess(
     tag = "fhir",
     operation_id = "fhir_next_question",
     security((), ("bearer" = [])),
-    request_body(content = Object, content_type = "application/fhir+json", description = "A QuestionnaireResponse with a contained adaptive Questionnaire, or Parameters with `questionnaire-response` and `mode`"),
+    request_body(
+        content = Object,
+        content_type = "application/fhir+json",
+        description = "A QuestionnaireResponse with a contained adaptive Questionnaire, or Parameters with `questionnaire-response` and `mode`; the first call may send an empty response",
+        example = json!({"resourceType": "QuestionnaireResponse", "status": "in-progress"})
+    ),
     responses(
         (status = 200, description = "The QuestionnaireResponse with the next question, or completed with the triage", content_type = "application/fhir+json", body = Object),
         crate::openapi::FhirOperationRejected,

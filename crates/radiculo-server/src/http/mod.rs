@@ -10,11 +10,14 @@ pub mod reference;
 pub mod web;
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{FromRequest, Query, Request};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use radiculo_engine::Case;
-use serde::Serialize;
+use radiculo_store::StoreError;
+use serde::{Deserialize, Serialize};
+use utoipa::IntoParams;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
@@ -34,6 +37,73 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(web::router())
 }
 
+/// The page size of a list when `limit` is not given.
+const DEFAULT_LIMIT: u32 = 20;
+/// The largest page.
+const MAX_LIMIT: u32 = 100;
+
+/// Which page of a list to give (`?limit=&cursor=`).
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// How many items, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    limit: Option<u32>,
+    /// The `next` cursor of the previous page (empty or absent: the first page).
+    #[param(pattern = "^([1-9][0-9]{0,17})?$")]
+    cursor: Option<String>,
+}
+
+/// A page asked for, checked: how many items, and after which cursor.
+pub struct PageRequest {
+    pub limit: u32,
+    pub cursor: Option<String>,
+}
+
+impl PageRequest {
+    /// The page `params` ask for, or the 400 that names what is wrong.
+    pub fn of(params: Result<Query<ListParams>, QueryRejection>) -> Result<PageRequest, Error> {
+        let Query(params) = params.map_err(|_| Error::InvalidParameter {
+            field: "limit".to_owned(),
+            message: format!("limit must be a whole number from 1 to {MAX_LIMIT}"),
+        })?;
+        let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            return Err(Error::InvalidParameter {
+                field: "limit".to_owned(),
+                message: format!("limit must be from 1 to {MAX_LIMIT}"),
+            });
+        }
+        let cursor = params.cursor.filter(|c| !c.is_empty());
+        Ok(PageRequest { limit, cursor })
+    }
+
+    /// A store error of the listing: a cursor not from a previous page is the caller's.
+    pub fn error(e: StoreError) -> Error {
+        match e {
+            StoreError::InvalidCursor => Error::InvalidParameter {
+                field: "cursor".to_owned(),
+                message: "not a cursor from a previous page".to_owned(),
+            },
+            other => Error::Store(other),
+        }
+    }
+}
+
+/// A request body declared as JSON, read whole: 415 when it is not declared JSON, 413 when it
+/// is over the route's limit.
+pub async fn json_body(request: Request, state: &AppState) -> Result<Bytes, Error> {
+    if !is_json(request.headers()) {
+        return Err(Error::UnsupportedMediaType);
+    }
+    Bytes::from_request(request, state)
+        .await
+        .map_err(|rejection| match rejection.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => Error::PayloadTooLarge,
+            _ => Error::InvalidJson("the request body could not be read".to_owned()),
+        })
+}
+
 /// A request body that is a valid case: the body as sent and the validated case.
 ///
 /// The checks run in the order a client can fix them: the media type (415), the size (413,
@@ -49,16 +119,7 @@ impl FromRequest<AppState> for CaseBody {
     type Rejection = Error;
 
     async fn from_request(request: Request, state: &AppState) -> Result<CaseBody, Error> {
-        if !is_json(request.headers()) {
-            return Err(Error::UnsupportedMediaType);
-        }
-        let bytes =
-            Bytes::from_request(request, state)
-                .await
-                .map_err(|rejection| match rejection.status() {
-                    StatusCode::PAYLOAD_TOO_LARGE => Error::PayloadTooLarge,
-                    _ => Error::InvalidJson("the request body could not be read".to_owned()),
-                })?;
+        let bytes = json_body(request, state).await?;
         // The contract's parser reads a well-formed case straight from the text, without a
         // JSON tree (that tree had been a tenth of the server's time on `/v1/assess`); it
         // words every error as the tree-based path does.
