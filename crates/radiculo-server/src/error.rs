@@ -253,7 +253,7 @@ impl Error {
             Error::Unauthorized => (
                 "unauthorized",
                 "Unauthorized",
-                "send a valid API key as `Authorization: Bearer <key>`".to_owned(),
+                "send a valid API key as `Authorization: Bearer <key>`; an operator creates one with `radiculo keys create --tenant NAME`".to_owned(),
                 None,
                 None,
             ),

@@ -359,6 +359,13 @@ async fn a_missing_malformed_unknown_or_revoked_key_is_401() {
             let reply = h.send(request).await;
             let p = reply.problem(StatusCode::UNAUTHORIZED);
             assert_eq!(p["type"], "https://radiculo.invalid/problems/unauthorized");
+            // It says how to get a key.
+            assert!(
+                p["detail"]
+                    .as_str()
+                    .unwrap()
+                    .contains("radiculo keys create")
+            );
             assert!(
                 reply
                     .header("www-authenticate")
