@@ -27,7 +27,7 @@ pub const NUMBER_FIELDS: [(&str, &str); 3] = [
     ("symptom_duration_days", "Days since the symptoms began"),
     (
         "pain_score",
-        "Pain score now, 0 (no pain) to 10 (the worst pain imaginable)",
+        "Worst back or leg pain in the last 24 hours, 0 (no pain) to 10 (the worst pain imaginable)",
     ),
 ];
 

@@ -350,18 +350,12 @@ fn fhir(command: &FhirCommand) -> anyhow::Result<()> {
             serde_json::to_string_pretty(&assess_definition(kb))?
         }
         FhirCommand::Assess { file } => {
-            let body: serde_json::Value = serde_json::from_str(&read_input(file.as_ref())?)
-                .map_err(|e| InvalidInput(format!("the response is not JSON: {e}")))?;
+            let body = fhir_input(file.as_ref())?;
             let timestamp = format!("{:.0}", jiff::Timestamp::now());
             let seed = uuid::Uuid::new_v4().to_string();
             let writer = radiculo_contract::JsonWriter::new(&engine);
             let bundle = radiculo_fhir::operation::assess(&writer, &body, &timestamp, &seed)
-                .map_err(|rejected| {
-                    let issues: Vec<String> = (rejected.outcome.issue.iter())
-                        .map(|i| format!("{}: {}", i.expression.join(", "), i.diagnostics))
-                        .collect();
-                    InvalidInput(issues.join("\n"))
-                })?;
+                .map_err(rejected)?;
             serde_json::to_string_pretty(&bundle)?
         }
         FhirCommand::Response { file } => {
@@ -374,23 +368,30 @@ fn fhir(command: &FhirCommand) -> anyhow::Result<()> {
             serde_json::to_string_pretty(&response)?
         }
         FhirCommand::NextQuestion { file } => {
-            let text = read_input(file.as_ref())?;
-            let body: serde_json::Value = serde_json::from_str(&text)
-                .map_err(|e| InvalidInput(format!("the body is not JSON: {e}")))?;
+            let body = fhir_input(file.as_ref())?;
             let today = format!("{:.0}", jiff::Timestamp::now())[..10].to_string();
             let writer = radiculo_contract::JsonWriter::new(&engine);
             let response = radiculo_fhir::adaptive::next_question(&writer, &body, &today)?
-                .map_err(|rejected| {
-                    let issues: Vec<String> = (rejected.outcome.issue.iter())
-                        .map(|i| format!("{}: {}", i.expression.join(", "), i.diagnostics))
-                        .collect();
-                    InvalidInput(issues.join("\n"))
-                })?;
+                .map_err(rejected)?;
             serde_json::to_string_pretty(&response)?
         }
     };
     writeln!(std::io::stdout().lock(), "{json}")?;
     Ok(())
+}
+
+/// A FHIR resource to act on, from a file or standard input.
+fn fhir_input(file: Option<&PathBuf>) -> anyhow::Result<serde_json::Value> {
+    serde_json::from_str(&read_input(file)?)
+        .map_err(|e| InvalidInput(format!("the resource is not JSON: {e}")).into())
+}
+
+/// A FHIR resource that could not be acted on, every issue on a line with where it is.
+fn rejected(rejected: radiculo_fhir::response::Rejected) -> InvalidInput {
+    let issues: Vec<String> = (rejected.outcome.issue.iter())
+        .map(|i| format!("{}: {}", i.expression.join(", "), i.diagnostics))
+        .collect();
+    InvalidInput(issues.join("\n"))
 }
 
 /// `radiculo serve`: sets up logging, then runs the service on a Tokio runtime built here,
