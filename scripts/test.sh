@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test radiculo has: formatting, lints, the knowledge-base lint, unit, property,
 # integration, CLI and server tests (on SQLite and on a throwaway PostgreSQL), and the
-# evaluation of the labelled and the published cases against their thresholds, and the FHIR
-# resources it writes against an independent FHIR library.
+# evaluation of the labelled and the published cases against their thresholds, the FHIR
+# resources it writes against an independent FHIR library, and the README's examples.
 # It needs the Rust toolchain; it installs Debian's postgresql itself where that is missing and
 # it runs as root, and so does chromium for the browser tests (which also need Node 20 and npm).
 set -euo pipefail
@@ -33,6 +33,9 @@ step "knowledge-base lint"
 
 step "unit, property, integration and CLI tests"
 cargo test --workspace --release
+
+step "README: every example runs as written"
+scripts/readme-examples.sh
 
 step "schemathesis: the running server against its OpenAPI document"
 scripts/schemathesis.sh

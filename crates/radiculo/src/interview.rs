@@ -151,6 +151,7 @@ struct Ui {
     finished: &'static str,
     stopped: &'static str,
     input_ended: &'static str,
+    not_asked_exam: &'static str,
     not_asked: &'static str,
 }
 
@@ -266,7 +267,8 @@ const UI: Ui = Ui {
     finished: "Thank you. That is all I need to ask.",
     stopped: "Stopping here. This is the advice from the answers so far.",
     input_ended: "No more answers. This is the advice from the answers so far.",
-    not_asked: "In the answers file but not asked in this interview: {ids}",
+    not_asked_exam: "These answers in the file are examination findings, which an interview in patient mode does not ask (--mode clinician asks them), so the advice below does not use them:",
+    not_asked: "These answers in the file were not asked before the interview ended, so the advice below does not use them:",
 };
 
 /// Texts are wrapped to this many columns (a plain 80-column terminal).
@@ -323,9 +325,8 @@ fn interview<R: BufRead, W: Write>(
         (None, Some(f)) => f.mode,
         (None, None) => Mode::Patient,
     };
+    // The disclaimer is printed once, with the advice it qualifies (the report).
     io.say(UI.title)?;
-    io.wrapped(&engine.kb().disclaimer, "")?;
-    io.say("")?;
     io.wrapped(UI.intro.get(mode), "")?;
     match &from {
         Some(from) => io.wrapped(from, "")?,
@@ -388,21 +389,46 @@ fn interview<R: BufRead, W: Write>(
         End::Session(radiculo_interview::End::Emergency) => {}
     }
     if let Some(file) = &file {
-        let ids: Vec<&str> = file
-            .evidence()
-            .iter()
-            .filter(|(f, _)| !case.asked(*f))
-            .map(|(f, _)| engine.kb().vocab.def(*f).id.as_str())
-            .collect();
-        if !ids.is_empty() {
-            io.wrapped(&fill(UI.not_asked, &[("ids", &ids.join(", "))]), "")?;
-        }
+        not_asked(&mut io, engine, file, &case)?;
     }
     io.say("")?;
     let assessment = engine.assess(&case, Options::default());
     io.out
         .write_all(report::text(engine, &case, &assessment).as_bytes())?;
     io.out.flush()?;
+    Ok(())
+}
+
+/// The answers in the file that the interview did not ask, by name, and why: its advice does
+/// not use them, which is why it can differ from `radiculo assess` on the same file.
+fn not_asked<R: BufRead, W: Write>(
+    io: &mut Io<R, W>,
+    engine: &Engine,
+    file: &Case,
+    case: &Case,
+) -> std::io::Result<()> {
+    let kb = engine.kb();
+    let (exam, other): (Vec<FindingId>, Vec<FindingId>) = file
+        .evidence()
+        .iter()
+        .map(|(f, _)| *f)
+        .filter(|f| !case.asked(*f))
+        .partition(|f| case.mode == Mode::Patient && kb.vocab.def(*f).examiner);
+    for (list, text) in [(exam, UI.not_asked_exam), (other, UI.not_asked)] {
+        if list.is_empty() {
+            continue;
+        }
+        io.wrapped(text, "")?;
+        for f in list {
+            let line = format!(
+                "{} ({})",
+                report::statement(kb, f, case.mode == Mode::Clinician),
+                kb.vocab.def(f).id
+            );
+            io.out
+                .write_all(wrap_hanging(&line, "  - ", "    ").as_bytes())?;
+        }
+    }
     Ok(())
 }
 
@@ -703,7 +729,7 @@ impl<'e, R: BufRead, W: Write> Terminal<'e, R, W> {
     }
 
     fn show_question(&mut self, q: &Question) -> std::io::Result<()> {
-        self.io.wrapped(q.text, "")?;
+        self.io.wrapped(report::question_text(q, self.mode()), "")?;
         self.io.wrapped(&fill(UI.why, &[("why", &q.why)]), "  ")
     }
 

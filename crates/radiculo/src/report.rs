@@ -3,7 +3,10 @@
 use std::fmt::Write as _;
 
 use radiculo_contract::ContractError;
-use radiculo_engine::{Assessment, Case, Engine, ExplanationTarget, Mode, QuestionKind, ReasonRef};
+use radiculo_engine::{
+    Assessment, Case, Engine, ExplanationTarget, Mode, Question, QuestionKind, ReasonRef,
+};
+use radiculo_interview::BODY_MAP;
 use radiculo_kb::{Audience, FindingId, Kb, Mechanism, TriageLevel};
 
 /// A contract error as one line, with suggestions for unknown ids.
@@ -45,8 +48,24 @@ fn percent(p: f64) -> String {
     }
 }
 
+/// A question as a terminal asks it. The knowledge base words the body map for the web page
+/// ("tap every place"), which a terminal cannot do: there each place is typed by its number.
+pub fn question_text<'q>(q: &Question<'q>, mode: Mode) -> &'q str {
+    if q.id != BODY_MAP {
+        return q.text;
+    }
+    match mode {
+        Mode::Patient => {
+            "Where do you feel pain, numbness or pins and needles? Each kind is asked in turn: type the number of every place where you feel it, and the side."
+        }
+        Mode::Clinician => {
+            "Distribution of pain, numbness and paraesthesia, by region number and side; unmarked regions are recorded as absent."
+        }
+    }
+}
+
 /// A finding as the reader of the report would say it.
-fn statement(kb: &Kb, f: FindingId, clinician: bool) -> &str {
+pub fn statement(kb: &Kb, f: FindingId, clinician: bool) -> &str {
     let def = kb.vocab.def(f);
     if clinician {
         &def.clinician
@@ -250,7 +269,7 @@ pub fn text(engine: &Engine, case: &Case, a: &Assessment) -> String {
     let _ = writeln!(s);
     match &a.next_question {
         Some(q) => {
-            let _ = writeln!(s, "Next question: {}", q.text);
+            let _ = writeln!(s, "Next question: {}", question_text(q, case.mode));
             if let QuestionKind::Number(n) = &q.kind {
                 let _ = writeln!(
                     s,

@@ -283,6 +283,54 @@ fn assess_text_puts_the_triage_first() {
     );
 }
 
+/// The text report is for people: finding texts, never finding ids, and the disclaimer once,
+/// for every labelled case in both modes.
+#[test]
+fn the_text_report_speaks_in_words_and_disclaims_once() {
+    let dir = temp_dir();
+    let findings = stdout_of(
+        &radiculo(dir.path())
+            .args(["findings", "--format", "json"])
+            .output()
+            .unwrap(),
+    );
+    // Ids of one plain word (`fever`, `smoker`) may be words of a text; the others may not.
+    let ids: Vec<String> = parse_json(&findings)["findings"]
+        .as_array()
+        .expect("a list of findings")
+        .iter()
+        .map(|f| f["id"].as_str().expect("an id").to_string())
+        .filter(|id| id.contains(['.', '_']))
+        .collect();
+    let disclaimer = assess_example_json(dir.path())["disclaimer"]
+        .as_str()
+        .expect("a disclaimer")
+        .to_string();
+    let labelled = std::fs::read_to_string(workspace().join("eval/cases.jsonl")).unwrap();
+    let mut reports = 0;
+    for line in labelled.lines().filter(|l| !l.trim().is_empty()) {
+        let case = &parse_json(line)["case"];
+        for mode in ["patient", "clinician"] {
+            let mut case = case.clone();
+            case["mode"] = mode.into();
+            let output = radiculo(dir.path())
+                .args(["assess", "-"])
+                .write_stdin(case.to_string())
+                .output()
+                .unwrap();
+            assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+            let text = stdout_of(&output);
+            assert_eq!(text.matches(&disclaimer).count(), 1, "{text}");
+            for id in &ids {
+                assert!(!text.contains(id.as_str()), "{id} in the report:\n{text}");
+            }
+            assert!(!text.contains("Tap every"), "{text}");
+            reports += 1;
+        }
+    }
+    assert!(reports >= 200, "only {reports} reports");
+}
+
 #[test]
 fn assess_json_follows_the_contract() {
     let dir = temp_dir();

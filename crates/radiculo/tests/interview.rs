@@ -206,8 +206,27 @@ fn answers_file_echoes_each_question_and_prints_the_report() {
         "{out}"
     );
     assert!(out.contains("Question 2."), "{out}");
-    // The examination findings are not asked in patient mode; the transcript says so.
-    assert!(out.contains("weakness.great_toe_extension.left"), "{out}");
+    // The examination findings are not asked in patient mode; the transcript says so, and
+    // names them in words.
+    assert!(
+        out.contains("These answers in the file are examination findings"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  - Weakness lifting your left big toe (weakness.great_toe_extension.left)"),
+        "{out}"
+    );
+    // The disclaimer once, with the advice; the body map in the terminal's own words.
+    let disclaimer = "It does not diagnose";
+    assert_eq!(out.matches(disclaimer).count(), 1, "{out}");
+    assert!(
+        out.find(disclaimer) > out.find("radiculo assessment of case-17"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("Tap every") && !out.contains("Show us"),
+        "{out}"
+    );
     let report = &out[out
         .find("radiculo assessment of case-17")
         .expect("a report")..];
