@@ -111,8 +111,19 @@ pub fn read_cases(engine: &Engine, text: &str, file: &str) -> Result<Vec<Labelle
             continue;
         }
         let at = || format!("{file}:{}", i + 1);
-        let labelled: Labelled =
-            serde_json::from_str(line).map_err(|e| EvalError::invalid(at(), e.to_string()))?;
+        let labelled: Labelled = serde_json::from_str(line).map_err(|e| {
+            // A plain contract case is the likeliest wrong file: say what eval takes instead.
+            let plain = serde_json::from_str::<serde_json::Value>(line)
+                .is_ok_and(|v| v.get("case").is_none() && v.get("age").is_some());
+            EvalError::invalid(
+                at(),
+                if plain {
+                    "a plain case, not a labelled one: eval takes one `{\"case\": {...}, \"expect\": {...}}` a line (eval/README.md); `radiculo batch` assesses plain cases".to_string()
+                } else {
+                    e.to_string()
+                },
+            )
+        })?;
         let case = radiculo_contract::case_from_value(engine, &labelled.case)
             .map_err(|error| EvalError::Case { at: at(), error })?;
         if let Some(missing) = labelled.missing_quote() {
@@ -188,6 +199,10 @@ mod tests {
         assert!(
             error(r#"{"case": {"age": 47}, "expect": {"triage": ["routine"]}, "x": 1}"#)
                 .contains("unknown field `x`")
+        );
+        assert!(
+            error(r#"{"id": "c", "age": 47, "evidence": []}"#)
+                .starts_with("cases.jsonl:1: a plain case, not a labelled one")
         );
     }
 

@@ -21,9 +21,14 @@ use radiculo_engine::{Engine, Options};
 use serde_json::Value;
 
 /// Lines per chunk: enough that passing a chunk between threads costs nothing next to
-/// assessing it (a few milliseconds), few enough that a chunk's full output (about 25 KB a
-/// line) stays a few megabytes.
-const CHUNK_LINES: usize = 256;
+/// assessing it (about a millisecond), few enough that a chunk's output stays in a core's
+/// 2 MiB L2 cache while it is written: 32 full assessments (25 to 60 KB each) or 256 compact
+/// ones (about 3 KB). With 256 full ones the output buffer (10 MB for random cases) went to
+/// memory on every write: 10-15% slower, three times the memory; with 32 compact ones the
+/// hand-offs cost 10% (BENCHMARKS.md, "No slow corner").
+fn chunk_lines(shape: Shape) -> usize {
+    if shape.compact { 256 } else { 32 }
+}
 
 /// Chunks in circulation per worker: one being assessed, one read ahead, one being written.
 const CHUNKS_PER_WORKER: usize = 3;
@@ -122,7 +127,7 @@ pub fn run(
         }
         drop(done_tx);
         let writing = s.spawn(move || write_in_order(writer, done_rx, free_tx, progress));
-        let reading = read_chunks(reader, &free_rx, &work_tx);
+        let reading = read_chunks(reader, chunk_lines(shape), &free_rx, &work_tx);
         // No more work: the workers finish what they have and stop, then the writer.
         drop(work_tx);
         let written = writing.join().expect("the batch writer panicked");
@@ -139,6 +144,7 @@ pub fn run(
 /// number of non-blank lines.
 fn read_chunks(
     mut reader: Box<dyn BufRead>,
+    chunk_lines: usize,
     free: &mpsc::Receiver<Chunk>,
     work: &mpsc::Sender<Chunk>,
 ) -> anyhow::Result<u64> {
@@ -154,7 +160,7 @@ fn read_chunks(
         seq += 1;
         chunk.input.clear();
         chunk.lines.clear();
-        while chunk.lines.len() < CHUNK_LINES {
+        while chunk.lines.len() < chunk_lines {
             let start = chunk.input.len();
             line_no += 1;
             let n = reader
@@ -179,7 +185,7 @@ fn read_chunks(
             return Ok(total);
         }
         total += chunk.lines.len() as u64;
-        let last = chunk.lines.len() < CHUNK_LINES;
+        let last = chunk.lines.len() < chunk_lines;
         if work.send(chunk).is_err() || last {
             return Ok(total);
         }

@@ -5,6 +5,7 @@
 
 mod batch;
 mod eval;
+mod generate;
 mod interview;
 mod keys;
 mod report;
@@ -83,6 +84,9 @@ enum Command {
     Serve(radiculo_server::Config),
     /// Manage the API keys that guard stored assessments.
     Keys(keys::KeysArgs),
+    /// Random contract cases, one a line, for load and scale runs (`batch`): uniform over the
+    /// finding vocabulary, present or absent; the same seed gives the same cases.
+    Generate(generate::GenerateArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -305,6 +309,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Interview(args) => interview::run(&engine()?, &args),
         Command::Serve(config) => serve(config),
         Command::Keys(args) => keys::run(&args),
+        Command::Generate(args) => generate::run(
+            &engine()?,
+            &args,
+            &mut std::io::BufWriter::new(std::io::stdout().lock()),
+        ),
     }
 }
 
