@@ -1,16 +1,19 @@
 //! The store against real databases. Every test runs on a fresh SQLite file in a temporary
-//! directory and, when `RADICULO_TEST_DATABASE_URL` names a PostgreSQL database, on that database
-//! too. Tests on PostgreSQL share the one database, so each uses tenant names of its own.
+//! directory and on the PostgreSQL database that `RADICULO_TEST_DATABASE_URL` names (without one,
+//! each test fails under CI and skips PostgreSQL, saying so, in a local run: `postgres`). Tests on
+//! PostgreSQL share the one database, so each uses tenant names of its own.
 
-use std::io::Write as _;
 use std::path::{Component, Path, PathBuf};
-use std::sync::Once;
 
 use radiculo_store::{
     Backend, FeedbackOutcome, KeyInfo, NewFeedback, Store, StoreError, StoredAssessment,
     StoredFeedback,
 };
 use sqlx::{AnyPool, Row as _};
+
+#[path = "../../../tests/support/postgres.rs"]
+mod postgres;
+use postgres::postgres_url;
 
 const NOW: &str = "2026-11-25T12:00:00Z";
 const LATER: &str = "2026-11-25T13:00:00Z";
@@ -60,32 +63,17 @@ impl TestDb {
     }
 }
 
-/// The databases every test runs on: a new SQLite file, and PostgreSQL when configured.
+/// The databases every test runs on: a new SQLite file, and PostgreSQL (see `postgres`).
 fn databases() -> Vec<TestDb> {
     let mut dbs = vec![TestDb::sqlite()];
-    match std::env::var("RADICULO_TEST_DATABASE_URL") {
-        Ok(url) if !url.is_empty() => dbs.push(TestDb {
+    if let Some(url) = postgres_url("the PostgreSQL variants of the radiculo-store tests") {
+        dbs.push(TestDb {
             backend: Backend::Postgres,
             url,
             dir: None,
-        }),
-        _ => warn_postgres_skipped(),
+        });
     }
     dbs
-}
-
-/// Says once per run, where it cannot be missed, that PostgreSQL was not tested. It writes to
-/// the process's stderr handle rather than through `eprintln!`, which the test harness captures
-/// and hides for tests that pass.
-fn warn_postgres_skipped() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        let _ = writeln!(
-            std::io::stderr(),
-            "\n!!! RADICULO_TEST_DATABASE_URL is not set: the PostgreSQL variants of the \
-             radiculo-store tests did NOT run; only SQLite was tested. !!!\n"
-        );
-    });
 }
 
 /// A tenant name no other test (or earlier run) uses.

@@ -2,7 +2,7 @@
 //!
 //! - durability: a server killed with SIGKILL part-way through a stream of writes loses no
 //!   acknowledged record, changes none, and keeps no record that was never acknowledged beyond
-//!   the one in flight (on SQLite, and on PostgreSQL when `RADICULO_TEST_DATABASE_URL` is set);
+//!   the one in flight (on SQLite, and on PostgreSQL: `RADICULO_TEST_DATABASE_URL`, see `postgres`);
 //! - two server processes sharing one PostgreSQL database see each other's writes and erasures;
 //! - tenant isolation and key revocation (`radiculo keys revoke`) against a running server;
 //! - SIGTERM: a request in flight is answered, then the process exits 0 and the SQLite file
@@ -26,6 +26,10 @@ use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
+
+#[path = "../../../tests/support/postgres.rs"]
+mod postgres;
+use postgres::postgres_url;
 
 /// The longest wait for a server to answer `/healthz`, or for a process to exit.
 const PATIENCE: Duration = Duration::from_secs(20);
@@ -52,24 +56,6 @@ fn unique(prefix: &str) -> String {
         .as_nanos();
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     format!("{prefix}-{:x}-{nanos:x}-{n}", std::process::id())
-}
-
-/// The PostgreSQL URL the test command exports, or `None` after saying loudly that `test`
-/// did not run.
-fn postgres_url(test: &str) -> Option<String> {
-    match std::env::var("RADICULO_TEST_DATABASE_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ => {
-            // Straight to the process's standard error: libtest hides what `eprintln!` prints
-            // in a passing test, and this must be seen.
-            let _ = writeln!(
-                std::io::stderr(),
-                "\n!!! service test `{test}` did NOT run: RADICULO_TEST_DATABASE_URL is not set \
-                 (scripts/test.sh sets it when it can start PostgreSQL) !!!"
-            );
-            None
-        }
-    }
 }
 
 fn sqlite_url(dir: &Path) -> String {
@@ -665,7 +651,8 @@ fn acknowledged_writes_survive_sigkill_on_sqlite() {
 
 #[test]
 fn acknowledged_writes_survive_sigkill_on_postgres() {
-    let Some(url) = postgres_url("acknowledged_writes_survive_sigkill_on_postgres") else {
+    let Some(url) = postgres_url("service test `acknowledged_writes_survive_sigkill_on_postgres`")
+    else {
         return;
     };
     let dir = temp_dir();
@@ -678,7 +665,7 @@ fn acknowledged_writes_survive_sigkill_on_postgres() {
 
 #[test]
 fn two_servers_share_one_postgres_database() {
-    let Some(url) = postgres_url("two_servers_share_one_postgres_database") else {
+    let Some(url) = postgres_url("service test `two_servers_share_one_postgres_database`") else {
         return;
     };
     let dir = temp_dir();
@@ -814,7 +801,8 @@ fn tenants_are_isolated_and_revocation_is_immediate_on_sqlite() {
 
 #[test]
 fn tenants_are_isolated_and_revocation_is_immediate_on_postgres() {
-    let Some(url) = postgres_url("tenants_are_isolated_and_revocation_is_immediate_on_postgres")
+    let Some(url) =
+        postgres_url("service test `tenants_are_isolated_and_revocation_is_immediate_on_postgres`")
     else {
         return;
     };

@@ -1,7 +1,6 @@
 //! End to end over a real socket: `serve` on 127.0.0.1:0 with an injected shutdown signal, a
-//! real HTTP client, on SQLite and, when `RADICULO_TEST_DATABASE_URL` is set, on PostgreSQL.
+//! real HTTP client, on SQLite and on PostgreSQL (`RADICULO_TEST_DATABASE_URL`; see `postgres`).
 
-use std::io::Write as _;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use radiculo_server::{AppState, Config};
@@ -14,6 +13,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::common::*;
+use crate::postgres::postgres_url;
 
 /// A server on an ephemeral port.
 struct Server {
@@ -207,17 +207,7 @@ async fn the_api_over_a_socket_on_sqlite() {
 
 #[tokio::test]
 async fn the_api_over_a_socket_on_postgresql() {
-    let Ok(url) = std::env::var("RADICULO_TEST_DATABASE_URL") else {
-        // Straight to the process's standard error, past the test harness's capture, so that
-        // a skipped PostgreSQL run is seen even when every test passes.
-        let _ = writeln!(
-            std::io::stderr(),
-            "\n\
-             ********************************************************************\n\
-             * RADICULO_TEST_DATABASE_URL is not set: the PostgreSQL end-to-end *\n\
-             * test of radiculo-server DID NOT RUN.                             *\n\
-             ********************************************************************\n"
-        );
+    let Some(url) = postgres_url("the PostgreSQL end-to-end test of radiculo-server") else {
         return;
     };
     let server = Server::start(&url, None, Config::with_database_url(url.clone())).await;
