@@ -11,10 +11,12 @@
 //! - `infer`: exact posterior, marginals and chain-rule explanations;
 //! - [`safety`]: red flags, triage and the plan (deterministic, applied after the model);
 //! - `blind`: which red-flag findings each model-reading triage rule must not read;
-//! - `question`: the next most useful question.
+//! - `question`: the next most useful question;
+//! - [`bn`]: the compiled model as a discrete Bayesian network, written as BIF or XMLBIF.
 #![deny(missing_docs)]
 
 mod blind;
+pub mod bn;
 mod infer;
 mod question;
 pub mod safety;

@@ -301,33 +301,41 @@ fn units(vocab: &Vocabulary, model: &Model) -> (Vec<Unit>, Vec<Option<(u16, u8)>
     (units, finding_unit)
 }
 
+/// P(the region's latent state | h) for a region (an index into the vocabulary's regions) on a
+/// side, in [`radiculo_kb::REGION_STATES`] order (neural, somatic, none): neural involvement is
+/// a noisy-OR of the compressed roots' coverage of the region and the lesion's own neural
+/// involvement on its side(s); somatic involvement, the lesion's on its side(s), given no
+/// neural involvement. The region's pain, numbness and tingling depend on this state alone.
+pub fn region_states(model: &Model, h: &Hypothesis, region: usize, side: Side) -> [f64; 3] {
+    let lesion = &model.lesions[h.lesion];
+    let covered = h.side.covers(side);
+    let mut spared = 1.0;
+    for (root, cov) in model.coverage[region].iter().enumerate() {
+        if h.compresses(root, side) {
+            spared *= 1.0 - lesion.root_scale * cov;
+        }
+    }
+    if covered {
+        spared *= 1.0 - lesion.neural[region];
+    }
+    let neural = 1.0 - spared;
+    let somatic = if covered { lesion.somatic[region] } else { 0.0 };
+    [
+        neural,
+        (1.0 - neural) * somatic,
+        (1.0 - neural) * (1.0 - somatic),
+    ]
+}
+
 /// P(the unit's combo | h), exactly.
 fn unit_likelihood(kb: &Kb, h: &Hypothesis, unit: &Unit, combo: usize) -> f64 {
     let vocab = &kb.vocab;
     let model = &kb.model;
-    let lesion = &model.lesions[h.lesion];
     let first = vocab.def(unit.members[0]);
     let digit = |k: usize| (combo / 3usize.pow(k as u32)) % 3;
     match first.shape {
         Shape::Region { region, side, .. } => {
-            let region = usize::from(region);
-            let covered = h.side.covers(side);
-            let mut spared = 1.0;
-            for (root, cov) in model.coverage[region].iter().enumerate() {
-                if h.compresses(root, side) {
-                    spared *= 1.0 - lesion.root_scale * cov;
-                }
-            }
-            if covered {
-                spared *= 1.0 - lesion.neural[region];
-            }
-            let neural = 1.0 - spared;
-            let somatic = if covered { lesion.somatic[region] } else { 0.0 };
-            let states = [
-                neural,
-                (1.0 - neural) * somatic,
-                (1.0 - neural) * (1.0 - somatic),
-            ];
+            let states = region_states(model, h, usize::from(region), side);
             let mut total = 0.0;
             for (state, p_state) in states.iter().enumerate() {
                 let mut p = *p_state;

@@ -96,6 +96,22 @@ enum KbCommand {
         /// Knowledge-base files to lint instead of the embedded ones.
         files: Vec<PathBuf>,
     },
+    /// The whole probability model as a discrete Bayesian network, for an independent
+    /// Bayesian-network library to load and query (docs/bayesian-network.md).
+    Export {
+        /// The format: BIF or XMLBIF.
+        #[arg(long, value_enum, default_value_t = BnFormat::Bif)]
+        format: BnFormat,
+        /// Where to write the network (standard output when missing).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum BnFormat {
+    Bif,
+    Xmlbif,
 }
 
 #[derive(Debug, Subcommand)]
@@ -304,6 +320,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Kb {
             command: KbCommand::Lint { files },
         } => lint(&files),
+        Command::Kb {
+            command: KbCommand::Export { format, output },
+        } => export(format, output.as_deref()),
         Command::Fhir { command } => fhir(&command),
         Command::Eval(args) => eval::run(&engine()?, &args),
         Command::Interview(args) => interview::run(&engine()?, &args),
@@ -423,6 +442,26 @@ fn serve(config: radiculo_server::Config) -> anyhow::Result<()> {
         .context("starting the async runtime")?
         .block_on(radiculo_server::run(config, engine))?;
     Ok(())
+}
+
+/// `radiculo kb export`: the model as a Bayesian network, to a file or standard output.
+fn export(format: BnFormat, output: Option<&std::path::Path>) -> anyhow::Result<()> {
+    use radiculo_engine::bn;
+    let format = match format {
+        BnFormat::Bif => bn::Format::Bif,
+        BnFormat::Xmlbif => bn::Format::XmlBif,
+    };
+    // The last duration band ends at the longest duration a case may give.
+    let max_days = u32::try_from(radiculo_contract::MAX_DURATION_DAYS)
+        .context("the contract's longest duration does not fit in a u32")?;
+    let text = bn::export(&engine()?, format, max_days)
+        .context("the model cannot be written as a Bayesian network")?;
+    match output {
+        Some(path) => {
+            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+        }
+        None => Ok(std::io::stdout().lock().write_all(text.as_bytes())?),
+    }
 }
 
 fn lint(files: &[PathBuf]) -> anyhow::Result<()> {

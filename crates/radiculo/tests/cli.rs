@@ -1,6 +1,7 @@
 //! The `radiculo` binary, run for real in temporary directories: `assess`, `batch`, `findings`,
-//! `kb lint` and `eval`, their output against contract v1.1 (`case-format.md`) and their exit
-//! codes (0 success, 1 invalid input, 2 usage error, 3 evaluation below its thresholds).
+//! `kb lint`, `kb export` and `eval`, their output against contract v1.1 (`case-format.md`) and
+//! their exit codes (0 success, 1 invalid input, 2 usage error, 3 evaluation below its
+//! thresholds).
 
 use std::path::{Path, PathBuf};
 
@@ -687,6 +688,54 @@ fn kb_lint_passes_on_the_embedded_knowledge_base() {
     let output = radiculo(dir.path()).args(["kb", "lint"]).output().unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
     assert!(stdout_of(&output).contains("ok:"), "{}", stdout_of(&output));
+}
+
+/// `kb export` writes the same network to standard output and to `-o FILE`, in both formats,
+/// with the contract's variable names (the engine's tests read the network back and check its
+/// inference; `scripts/bn-check.sh` has pgmpy do it).
+#[test]
+fn kb_export_writes_the_network_in_both_formats() {
+    let dir = temp_dir();
+    for (format, file, marks) in [
+        (
+            "bif",
+            "radiculo.bif",
+            [
+                "network radiculo {",
+                "variable root__L5__left {",
+                "probability ( condition | hypothesis ) {",
+            ],
+        ),
+        (
+            "xmlbif",
+            "radiculo.xml",
+            [
+                "<BIF VERSION=\"0.3\">",
+                "<NAME>pain__lateral_leg__left</NAME>",
+                "<GIVEN>age_band</GIVEN>",
+            ],
+        ),
+    ] {
+        let output = radiculo(dir.path())
+            .args(["kb", "export", "--format", format])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+        let text = stdout_of(&output);
+        for mark in marks {
+            assert!(text.contains(mark), "{format}: no {mark}");
+        }
+        let output = radiculo(dir.path())
+            .args(["kb", "export", "--format", format, "-o", file])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+        assert!(output.stdout.is_empty());
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join(file)).unwrap(),
+            text
+        );
+    }
 }
 
 /// Copies the knowledge-base files into `dir`, applying `edit` to each file's text.

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The engine's inference checked by an independent library: the model exported as a discrete
+# Bayesian network (`radiculo kb export`, BIF and XMLBIF) is read by pgmpy, and its exact
+# inference (VariableElimination) must give the engine's condition, mechanism and root-and-side
+# probabilities for every labelled and published case and the contract's example, to 1e-9
+# (tests/bn/check.py; docs/bayesian-network.md). On its own, after `cargo build --release`:
+#   scripts/bn-check.sh [CASES...]
+# It installs pgmpy into a virtualenv under target/ (reused while the pins below are installed;
+# PyPI must be reachable the first time: if pip fails, so does this script), writes both
+# formats to a temporary directory and runs the check, which prints the number of cases, the
+# largest difference per reader, and the time per case of pgmpy and of radiculo. It takes
+# about half a minute, most of it pgmpy reading the BIF file (about 4 s) and querying (about
+# 30 ms a case per reader).
+#
+# Environment:
+#   RADICULO_BIN  the binary to test (default target/release/radiculo)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+readonly bin=${RADICULO_BIN:-target/release/radiculo}
+readonly venv=target/bn-venv
+# pgmpy 1.1.2 and what it reads and infers with, pinned (checked to install on Python 3.11
+# without torch, in about 25 s).
+readonly pins="pgmpy==1.1.2 numpy==2.4.6 pandas==3.1.1 scipy==1.17.1 networkx==3.6.1 pyparsing==3.3.3 opt_einsum==3.4.0"
+
+die() {
+  printf '\n!!! bn-check.sh: %s !!!\n' "$*" >&2
+  exit 1
+}
+
+[ -x "$bin" ] || die "$bin is missing: run \`cargo build --release\` first"
+command -v python3 >/dev/null || die "python3 is missing"
+
+# True when every pin is installed, at that version, in the virtualenv.
+pins_installed() {
+  [ -x "$venv/bin/python" ] || return 1
+  # shellcheck disable=SC2086  # the pins are words
+  "$venv/bin/python" - $pins <<'EOF' 2>/dev/null
+import sys
+from importlib import metadata
+for pin in sys.argv[1:]:
+    name, version = pin.split("==")
+    if metadata.version(name) != version:
+        sys.exit(1)
+EOF
+}
+
+if ! pins_installed; then
+  echo "bn-check.sh: creating $venv with $pins"
+  rm -rf "$venv"
+  python3 -m venv "$venv" || die "cannot create the virtualenv $venv (install python3-venv)"
+  # shellcheck disable=SC2086  # the pins are words
+  PIP_DISABLE_PIP_VERSION_CHECK=1 "$venv/bin/pip" install --quiet $pins \
+    || { rm -rf "$venv"; die "pip could not install $pins (is PyPI reachable?)"; }
+  pins_installed || die "$venv does not hold the pinned versions after pip install"
+fi
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+"$bin" kb export --format bif -o "$tmp/radiculo.bif" || die "radiculo kb export --format bif failed"
+"$bin" kb export --format xmlbif -o "$tmp/radiculo.xml" || die "radiculo kb export --format xmlbif failed"
+"$venv/bin/python" tests/bn/check.py --bin "$bin" --bif "$tmp/radiculo.bif" --xmlbif "$tmp/radiculo.xml" "$@" \
+  || die "the Bayesian-network check failed"
