@@ -10,6 +10,8 @@
 # Usage: scripts/load.sh            (as root it installs wrk with apt-get when it is missing)
 # Knobs (environment): PORT=18080 DURATION=15 CONNS=32 RATE=5000 PIN=1 WARMUP=3 KEEP=0
 #   PHASES=abcd (a subset, such as PHASES=d, runs only those phases and prints their rows)
+#   DATABASE=sqlite (default) or postgres: where (d) stores; postgres starts a throwaway
+#   cluster (scripts/pg-cluster.sh, with fsync on, as a real server has it) on loopback
 #   BIN=target/release/radiculo (another binary, say an older build to compare with; a BIN
 #   given is used as it is, without `cargo build`)
 #
@@ -64,8 +66,18 @@ fi
 [ -x "$BIN" ] || die "no executable at $BIN"
 
 WORK=$(mktemp -d /tmp/radiculo-load.XXXXXX)
+DATABASE=${DATABASE:-sqlite}
 DB="$WORK/r.db"
-DB_URL="sqlite://$DB"
+PG_DIR=
+case "$DATABASE" in
+    sqlite) DB_URL="sqlite://$DB" ;;
+    postgres)
+        eval "$(PG_CLUSTER_FSYNC=on "$ROOT/scripts/pg-cluster.sh" start)" || die "could not start PostgreSQL"
+        PG_DIR=$PG_CLUSTER_DIR
+        DB_URL=$RADICULO_TEST_DATABASE_URL
+        ;;
+    *) die "DATABASE is sqlite or postgres" ;;
+esac
 SERVER_PID=
 
 cleanup() {
@@ -75,6 +87,7 @@ cleanup() {
         kill -KILL "$SERVER_PID" 2>/dev/null || true
         wait "$SERVER_PID" 2>/dev/null || true
     fi
+    if [ -n "$PG_DIR" ]; then "$ROOT/scripts/pg-cluster.sh" stop "$PG_DIR"; fi
     if [ "$KEEP" = 1 ]; then log "kept $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
@@ -313,7 +326,9 @@ hwm_kib() { awk '/^VmHWM:/{print $2}' "/proc/$SERVER_PID/status"; }
 rss_kib() { awk '/^VmRSS:/{print $2}' "/proc/$SERVER_PID/status"; }
 mib() { awk -v k="$1" 'BEGIN{printf "%.1f", k/1024}'; }
 count_rows() {
-    if command -v sqlite3 >/dev/null; then
+    if [ "$DATABASE" = postgres ]; then
+        "$PG_CLUSTER_BIN/psql" -X -qtA "$DB_URL" -c 'SELECT count(*) FROM assessments;'
+    elif command -v sqlite3 >/dev/null; then
         sqlite3 "file:$DB?mode=ro" 'SELECT count(*) FROM assessments;'
     else
         python3 -c 'import sqlite3,sys; print(sqlite3.connect("file:"+sys.argv[1]+"?mode=ro", uri=True).execute("SELECT count(*) FROM assessments").fetchone()[0])' "$DB"
@@ -419,7 +434,7 @@ HWM_C=$(hwm_kib)
 fi
 
 if phase d; then
-log "(d) POST /v1/assessments (SQLite, Bearer key), wrk -t1 -c$CONNS -d${DURATION}s"
+log "(d) POST /v1/assessments ($DATABASE, Bearer key), wrk -t1 -c$CONNS -d${DURATION}s"
 ROWS_BEFORE=$(count_rows)
 phase_start
 D=$(run_wrk "$WORK/store.lua" /v1/assessments "$DURATION")
@@ -428,7 +443,8 @@ log "    $D; rows $ROWS_BEFORE -> $ROWS_AFTER"
 phase_end "(d)"
 CPU_D=$CPU_LAST
 log "    CPU: $CPU_D"
-WAL_MIB=$(mib $(( $(stat -c %s "$DB-wal" 2>/dev/null || echo 0) / 1024 )))
+WAL_MIB=
+[ "$DATABASE" = sqlite ] && WAL_MIB=$(mib $(( $(stat -c %s "$DB-wal" 2>/dev/null || echo 0) / 1024 )))
 fi
 HWM_D=$(hwm_kib)
 RSS_END=$(rss_kib)
@@ -471,7 +487,7 @@ if phase d; then
     STORED=$((ROWS_AFTER - ROWS_BEFORE))
     STORED_PS=$(awk -v n="$STORED" -v s="$D_SECS" 'BEGIN{printf "%.0f", n/s}')
     MET_D=$(yes_no "$STORED_PS >= 2000")
-    ROWS+=("| (d) POST /v1/assessments, SQLite | $STORED rows in $D_SECS s = $STORED_PS rows/s ($(printf '%.0f' "$(field rps "$D")") req/s; $(errs "$D"); log file after: $WAL_MIB MiB) | p50 $(field p50_ms "$D") ms, p99 $(field p99_ms "$D") ms | >= 2,000 rows/s | $MET_D |")
+    ROWS+=("| (d) POST /v1/assessments, $DATABASE | $STORED rows in $D_SECS s = $STORED_PS rows/s ($(printf '%.0f' "$(field rps "$D")") req/s; $(errs "$D")${WAL_MIB:+; log file after: $WAL_MIB MiB}) | p50 $(field p50_ms "$D") ms, p99 $(field p99_ms "$D") ms | >= 2,000 rows/s | $MET_D |")
     CPUS+=("(d) $CPU_D")
 fi
 MET_M=$(yes_no "$HWM_D < 50 * 1024")

@@ -2,6 +2,7 @@
 # Starts a throwaway PostgreSQL cluster for the tests and prints its URL; `stop DIR` stops it
 # and removes it; `missing` is what to do when `start` failed. Used by scripts/test.sh:
 #   eval "$(scripts/pg-cluster.sh start)"   # sets PG_CLUSTER_DIR and RADICULO_TEST_DATABASE_URL
+#     (fsync off, for speed, as tests need no durability; PG_CLUSTER_FSYNC=on for load tests)
 #   scripts/pg-cluster.sh stop "$PG_CLUSTER_DIR"
 #   scripts/pg-cluster.sh missing           # fails under CI; a loud skip in a local run
 # Where the PostgreSQL binaries are missing and we run as root, installs Debian's postgresql
@@ -37,7 +38,7 @@ case "${1:-}" in
     [ "$(id -u)" = 0 ] && chown postgres: "$dir"
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
     as_owner "'$bin/initdb' -D '$dir/data' -A trust -U postgres --no-sync >/dev/null" >&2
-    as_owner "'$bin/pg_ctl' -D '$dir/data' -l '$dir/log' -o \"-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off\" -w start >/dev/null" >&2
+    as_owner "'$bin/pg_ctl' -D '$dir/data' -l '$dir/log' -o \"-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=${PG_CLUSTER_FSYNC:-off}\" -w start >/dev/null" >&2
     echo "export PG_CLUSTER_DIR='$dir' PG_CLUSTER_BIN='$bin'"
     echo "export RADICULO_TEST_DATABASE_URL='postgres://postgres@127.0.0.1:$port/postgres'"
     ;;
@@ -52,7 +53,7 @@ case "${1:-}" in
     # no PostgreSQL, CI (CI set, and not to "", 0 or false) fails, so that a broken PostgreSQL
     # path cannot pass as skipped; a developer's local run goes on without it, saying so.
     if [ -n "${RADICULO_TEST_DATABASE_URL:-}" ]; then
-      echo "no throwaway PostgreSQL; the tests use RADICULO_TEST_DATABASE_URL from the environment" >&2
+      echo "no throwaway PostgreSQL: the tests use RADICULO_TEST_DATABASE_URL as set" >&2
       exit 0
     fi
     ci=$(printf '%s' "${CI:-}" | tr '[:upper:]' '[:lower:]')
