@@ -2,8 +2,8 @@
 # Installs the cargo subcommands the test command uses beyond the toolchain (cargo-deny and
 # cargo-audit, for scripts/supply-chain.sh), each at a pinned version, with its own Cargo.lock
 # (--locked), from crates.io, into target/cargo-tools. An install already there at the pinned
-# version is reused, so only the first run on a clean checkout builds them (a few minutes on
-# 2 cores). Prints the directory of the binaries:
+# version is reused, so only the first run on a clean checkout builds them (5 to 15 minutes on
+# 2 cores, cargo-audit the longer). Prints the directory of the binaries:
 #   PATH="$(scripts/cargo-tools.sh):$PATH"
 # To move to newer versions, change the pins below and check that both still build with the
 # workspace's toolchain (cargo-deny 0.20 and cargo-audit 0.22 need Rust 1.88).
@@ -12,7 +12,8 @@ cd "$(dirname "$0")/.."
 
 CARGO_DENY_VERSION=0.20.2
 CARGO_AUDIT_VERSION=0.22.2
-root="$PWD/target/cargo-tools"
+# RADICULO_CARGO_TOOLS moves them elsewhere (a directory kept between clean checkouts, say).
+root="${RADICULO_CARGO_TOOLS:-$PWD/target/cargo-tools}"
 
 # install CRATE VERSION [cargo install flags...]: unless $root/bin/CRATE says it is VERSION.
 install() {

@@ -30,7 +30,7 @@ case "${1:-}" in
         apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >&2
         bin=$(find_bin)
       else
-        echo "echo 'PostgreSQL binaries are missing and cannot be installed here' >&2"
+        echo "PostgreSQL binaries are missing and cannot be installed here (not root, or no apt-get)" >&2
         exit 1
       fi
     fi

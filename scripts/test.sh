@@ -16,7 +16,7 @@ if out=$(scripts/pg-cluster.sh start); then
   trap 'scripts/pg-cluster.sh stop "$PG_CLUSTER_DIR"' EXIT
   echo "PostgreSQL at $RADICULO_TEST_DATABASE_URL"
 else
-  scripts/pg-cluster.sh missing # fails under CI (CI=true); a local run goes on, saying what it skips
+  scripts/pg-cluster.sh missing # fails under CI=true; a local run goes on, saying what it skips
 fi
 
 step "cargo fmt --check"

@@ -28,8 +28,8 @@ pub fn postgres_url(what: &str) -> Option<String> {
     assert!(
         !in_ci(),
         "{VAR} is not set, and CI is: {what} must run on PostgreSQL in CI, so this is a \
-         failure, not a skip. scripts/test.sh starts a throwaway PostgreSQL and sets {VAR}; \
-         see its first step for why it could not."
+         failure, not a skip. Run the tests through scripts/test.sh, which starts a throwaway \
+         PostgreSQL and sets {VAR} (its first step fails, saying why, when it cannot)."
     );
     announce_skip(what);
     None
@@ -54,9 +54,9 @@ fn announce_skip(what: &str) {
     let _ = writeln!(
         std::io::stderr(),
         "\n!!! SKIPPED (a local run only; under CI this fails): {what} did NOT run, because \
-         {VAR} is not set. To run it: scripts/test.sh (it starts a throwaway PostgreSQL); or \
-         eval \"$(scripts/pg-cluster.sh start)\" before cargo test and \
-         scripts/pg-cluster.sh stop \"$PG_CLUSTER_DIR\" after; or set {VAR} to a PostgreSQL \
-         database of your own. !!!\n"
+         {VAR} is not set. To run the PostgreSQL tests: scripts/test.sh (it starts a \
+         throwaway PostgreSQL); or eval \"$(scripts/pg-cluster.sh start)\" before cargo test \
+         and scripts/pg-cluster.sh stop \"$PG_CLUSTER_DIR\" after; or set {VAR} to a \
+         PostgreSQL database of your own. !!!\n"
     );
 }

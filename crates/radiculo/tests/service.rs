@@ -2,7 +2,7 @@
 //!
 //! - durability: a server killed with SIGKILL part-way through a stream of writes loses no
 //!   acknowledged record, changes none, and keeps no record that was never acknowledged beyond
-//!   the one in flight (on SQLite, and on PostgreSQL: `RADICULO_TEST_DATABASE_URL`, see `postgres`);
+//!   the one in flight (on SQLite, and on PostgreSQL, `RADICULO_TEST_DATABASE_URL`: `postgres`);
 //! - two server processes sharing one PostgreSQL database see each other's writes and erasures;
 //! - tenant isolation and key revocation (`radiculo keys revoke`) against a running server;
 //! - SIGTERM: a request in flight is answered, then the process exits 0 and the SQLite file
@@ -15,7 +15,7 @@
 #![cfg(unix)]
 
 use std::collections::{HashMap, HashSet};
-use std::io::{Read, Write};
+use std::io::Read;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
