@@ -360,7 +360,8 @@ phase_end() { # sets CPU_LAST to "server S%, generator G%, stolen X%, others O%"
                  printf "server %.0f%%, generator %.0f%%, stolen %.0f%%, others %.0f%%", ds * k, dg * k, dx * k, o }')
     local others=${CPU_LAST##* }; others=${others%\%}
     local stolen=${CPU_LAST#*stolen }; stolen=${stolen%%\%*}
-    if [ "$others" -gt 10 ]; then
+    # With DATABASE=postgres the database's own processes are "others": expected, not noise.
+    if [ "$others" -gt 10 ] && [ "$DATABASE" != postgres ]; then
         log "warning: other processes used ${others}% of a CPU during this phase"
         SHARED="${SHARED:+$SHARED, }$1"
     fi
@@ -506,7 +507,7 @@ load average before: $LOADAVG_BEFORE, after: $LOADAVG_AFTER; CPU busy before: ${
 |---|---|---|---|---|
 $(printf '%s\n' "${ROWS[@]}")
 
-CPU during each phase (% of one CPU): $(printf '%s; ' "${CPUS[@]}" | sed 's/; $//').
+CPU during each phase (% of one CPU): $(printf '%s; ' "${CPUS[@]}" | sed 's/; $//')${PG_DIR:+ ("others" is mostly PostgreSQL's own processes)}.
 ${SHARED:+**Other processes used more than 10% of a CPU during $SHARED: those numbers are too low; rerun on a quiet machine.**
 }${STOLEN:+**The hypervisor took more than 2% of a CPU during $STOLEN: latencies there include pauses of the whole virtual machine; rerun when it is quiet.**
 }Server log (RADICULO_LOG=${RADICULO_LOG:-info}): $LOG_BYTES bytes, $SERVER_ERRORS WARN/ERROR lines.
