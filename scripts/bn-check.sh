@@ -18,10 +18,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 readonly bin=${RADICULO_BIN:-target/release/radiculo}
-readonly venv=target/bn-venv
+venv=target/bn-venv
 # pgmpy 1.1.2 and what it reads and infers with, pinned (checked to install on Python 3.11
 # without torch, in about 25 s).
-readonly pins="pgmpy==1.1.2 numpy==2.4.6 pandas==3.1.1 scipy==1.17.1 networkx==3.6.1 pyparsing==3.3.3 opt_einsum==3.4.0"
+pins="pgmpy==1.1.2 numpy==2.4.6 pandas==3.1.1 scipy==1.17.1 networkx==3.6.1 pyparsing==3.3.3 opt_einsum==3.4.0"
 
 die() {
   printf '\n!!! bn-check.sh: %s !!!\n' "$*" >&2
@@ -31,29 +31,10 @@ die() {
 [ -x "$bin" ] || die "$bin is missing: run \`cargo build --release\` first"
 command -v python3 >/dev/null || die "python3 is missing"
 
-# True when every pin is installed, at that version, in the virtualenv.
-pins_installed() {
-  [ -x "$venv/bin/python" ] || return 1
-  # shellcheck disable=SC2086  # the pins are words
-  "$venv/bin/python" - $pins <<'EOF' 2>/dev/null
-import sys
-from importlib import metadata
-for pin in sys.argv[1:]:
-    name, version = pin.split("==")
-    if metadata.version(name) != version:
-        sys.exit(1)
-EOF
-}
-
-if ! pins_installed; then
-  echo "bn-check.sh: creating $venv with $pins"
-  rm -rf "$venv"
-  python3 -m venv "$venv" || die "cannot create the virtualenv $venv (install python3-venv)"
-  # shellcheck disable=SC2086  # the pins are words
-  PIP_DISABLE_PIP_VERSION_CHECK=1 "$venv/bin/pip" install --quiet $pins \
-    || { rm -rf "$venv"; die "pip could not install $pins (is PyPI reachable?)"; }
-  pins_installed || die "$venv does not hold the pinned versions after pip install"
-fi
+say() { echo "bn-check.sh: $*"; }
+# shellcheck source=scripts/lib-venv.sh
+source scripts/lib-venv.sh
+make_venv "$venv" "$pins" 'import pgmpy.readwrite, pgmpy.inference'
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

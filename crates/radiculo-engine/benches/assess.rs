@@ -5,7 +5,7 @@
 use std::sync::OnceLock;
 
 use divan::{Bencher, black_box};
-use radiculo_engine::{Case, Engine, Mode, Options, QuestionKind, Sex};
+use radiculo_engine::{Case, Engine, Mode, Options, QuestionKind};
 
 fn main() {
     divan::main();
@@ -177,89 +177,55 @@ fn next_question_by_information(b: Bencher) {
 
 /// Every case of the development sets (`eval/cases.jsonl`, `eval/published.jsonl`) and the
 /// contract's example: the cases `scripts/bn-check.sh` has pgmpy infer, for the ratio of their
-/// speeds in BENCHMARKS.md. Read here with a few lines of serde_json rather than through
-/// `radiculo-contract`, which depends on this crate.
+/// speeds in BENCHMARKS.md. Read as the CLI reads them, through `radiculo-contract`.
 fn development_cases() -> &'static [Case] {
     static CASES: OnceLock<Vec<Case>> = OnceLock::new();
     CASES.get_or_init(|| {
         let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+        let read = |file: &str| std::fs::read_to_string(format!("{root}/{file}")).unwrap();
         let mut values: Vec<serde_json::Value> = ["eval/cases.jsonl", "eval/published.jsonl"]
             .iter()
             .flat_map(|file| {
-                let text = std::fs::read_to_string(format!("{root}/{file}")).unwrap();
-                text.lines()
+                read(file)
+                    .lines()
                     .filter(|l| !l.trim().is_empty())
                     .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["case"].clone())
                     .collect::<Vec<_>>()
             })
             .collect();
-        let example = std::fs::read_to_string(format!("{root}/examples/contract-example.json"));
-        values.push(serde_json::from_str(&example.unwrap()).unwrap());
-        values.iter().map(case_from_json).collect()
+        values.push(serde_json::from_str(&read("examples/contract-example.json")).unwrap());
+        values
+            .iter()
+            .map(|v| radiculo_contract::case_from_value(engine(), v).unwrap())
+            .collect()
     })
 }
 
-fn case_from_json(v: &serde_json::Value) -> Case {
-    let number = |key: &str| v.get(key).and_then(serde_json::Value::as_u64);
-    let mut case = Case::new(u8::try_from(number("age").unwrap()).unwrap());
-    case.sex = v.get("sex").and_then(|s| match s.as_str()? {
-        "female" => Some(Sex::Female),
-        "male" => Some(Sex::Male),
-        _ => Some(Sex::Other),
-    });
-    case.duration_days = number("symptom_duration_days").map(|d| u32::try_from(d).unwrap());
-    case.pain_score = number("pain_score").map(|s| u8::try_from(s).unwrap());
-    case.mode = match v.get("mode").and_then(serde_json::Value::as_str) {
-        Some("clinician") => Mode::Clinician,
-        _ => Mode::Patient,
-    };
-    for e in v["evidence"].as_array().unwrap() {
-        let f = engine().kb().vocab.get(e["id"].as_str().unwrap()).unwrap();
-        case.set(
-            f,
-            match e["state"].as_str().unwrap() {
-                "present" => Some(true),
-                "absent" => Some(false),
-                _ => None,
-            },
-        );
-    }
-    case
+/// Benches `f` over every development case in turn, counted per case.
+fn over_development_cases(b: Bencher, f: impl Fn(&Engine, &Case) -> f64 + Sync) {
+    let cases = development_cases();
+    let e = engine();
+    b.counter(divan::counter::ItemsCount::new(cases.len()))
+        .bench(|| cases.iter().map(|c| f(e, black_box(c))).sum::<f64>());
 }
 
 /// The posterior over hypotheses (from which the condition, mechanism and root marginals are
 /// sums) for each development case in turn: what pgmpy computes in the cross-check.
 #[divan::bench]
 fn posterior_development_sets(b: Bencher) {
-    let cases = development_cases();
-    let e = engine();
-    b.counter(divan::counter::ItemsCount::new(cases.len()))
-        .bench(|| {
-            cases
-                .iter()
-                .map(|c| e.posterior(black_box(c))[0])
-                .sum::<f64>()
-        });
+    over_development_cases(b, |e, c| e.posterior(c)[0]);
 }
 
 /// The whole assessment (without the next question) of each development case in turn.
 #[divan::bench]
 fn assess_development_sets(b: Bencher) {
-    let cases = development_cases();
-    let e = engine();
-    b.counter(divan::counter::ItemsCount::new(cases.len()))
-        .bench(|| {
-            cases
-                .iter()
-                .map(|c| {
-                    e.assess(
-                        black_box(c),
-                        Options {
-                            next_question: false,
-                        },
-                    )
-                    .mechanism[0]
-                })
-                .sum::<f64>()
-        });
+    over_development_cases(b, |e, c| {
+        e.assess(
+            c,
+            Options {
+                next_question: false,
+            },
+        )
+        .mechanism[0]
+    });
 }
