@@ -5,6 +5,8 @@
 #     (fsync off, for speed, as tests need no durability; PG_CLUSTER_FSYNC=on for load tests)
 #   scripts/pg-cluster.sh stop "$PG_CLUSTER_DIR"
 #   scripts/pg-cluster.sh missing           # fails under CI; a loud skip in a local run
+#   scripts/pg-cluster.sh pause DIR         # stops the server, keeping its data (an outage)
+#   scripts/pg-cluster.sh resume DIR        # starts it again on the same port
 # Where the PostgreSQL binaries are missing and we run as root, installs Debian's postgresql
 # first. Trust authentication on 127.0.0.1 only; the data lives in a temp dir.
 set -euo pipefail
@@ -38,7 +40,9 @@ case "${1:-}" in
     [ "$(id -u)" = 0 ] && chown postgres: "$dir"
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
     as_owner "'$bin/initdb' -D '$dir/data' -A trust -U postgres --no-sync >/dev/null" >&2
-    as_owner "'$bin/pg_ctl' -D '$dir/data' -l '$dir/log' -o \"-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=${PG_CLUSTER_FSYNC:-off}\" -w start >/dev/null" >&2
+    # The server's options are kept beside the data, for `resume`.
+    echo "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=${PG_CLUSTER_FSYNC:-off}" >"$dir/options"
+    as_owner "'$bin/pg_ctl' -D '$dir/data' -l '$dir/log' -o \"$(cat "$dir/options")\" -w start >/dev/null" >&2
     echo "export PG_CLUSTER_DIR='$dir' PG_CLUSTER_BIN='$bin'"
     echo "export RADICULO_TEST_DATABASE_URL='postgres://postgres@127.0.0.1:$port/postgres'"
     ;;
@@ -47,6 +51,17 @@ case "${1:-}" in
     bin=$(find_bin)
     as_owner "'$bin/pg_ctl' -D '$dir/data' -m fast -w stop >/dev/null" >&2 || true
     rm -rf "$dir"
+    ;;
+  pause)
+    dir=${2:?usage: pg-cluster.sh pause DIR}
+    bin=$(find_bin)
+    # Fast shutdown: open connections are cut, as when a database server goes down.
+    as_owner "'$bin/pg_ctl' -D '$dir/data' -m fast -w stop >/dev/null" >&2
+    ;;
+  resume)
+    dir=${2:?usage: pg-cluster.sh resume DIR}
+    bin=$(find_bin)
+    as_owner "'$bin/pg_ctl' -D '$dir/data' -l '$dir/log' -o \"$(cat "$dir/options")\" -w start >/dev/null" >&2
     ;;
   missing)
     # The shell's half of the rule that tests/support/postgres.rs keeps for the Rust tests: with
@@ -71,7 +86,7 @@ case "${1:-}" in
 BANNER
     ;;
   *)
-    echo "usage: pg-cluster.sh start | stop DIR | missing" >&2
+    echo "usage: pg-cluster.sh start | stop DIR | pause DIR | resume DIR | missing" >&2
     exit 2
     ;;
 esac

@@ -2,7 +2,9 @@
 //!
 //! A key is checked against the store on every request and nothing about it is cached, so a
 //! revoked key stops working with the next request. The rate limit is taken after the key is
-//! known (per key), or per client address on open endpoints called without a key.
+//! known (per key), or per client address on open endpoints called without a key and for every
+//! key refused. While the store is unavailable, a key cannot be checked: the answer is 503
+//! (retry), never 401 (a client would think its key bad).
 
 use std::net::SocketAddr;
 
@@ -44,14 +46,7 @@ impl FromRequestParts<AppState> for OpenCaller {
         match authenticate(parts, state).await? {
             Some(key) => take_token(state, format!("key:{}", key.id))?,
             None if state.require_key => return Err(Error::Unauthorized),
-            None => {
-                // Missing only when the router is called without a socket (tests' `oneshot`).
-                let address = parts
-                    .extensions
-                    .get::<ConnectInfo<SocketAddr>>()
-                    .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string());
-                take_token(state, format!("ip:{address}"))?;
-            }
+            None => take_token(state, by_address(parts))?,
         }
         Ok(OpenCaller)
     }
@@ -59,19 +54,33 @@ impl FromRequestParts<AppState> for OpenCaller {
 
 /// The key behind the `Authorization` header: `None` when there is no header; an error when
 /// the header is malformed or the key unknown or revoked.
+///
+/// A refused key is charged to the client address's allowance, so that guessing keys is rate
+/// limited like any other request without a valid key (429 once the allowance is used up).
 async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<KeyInfo>, Error> {
     let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
         return Ok(None);
     };
-    let secret = bearer_token(value).ok_or(Error::Unauthorized)?;
-    let key = state
-        .store
-        .authenticate(secret)
-        .await?
-        .ok_or(Error::Unauthorized)?;
+    let refused = || take_token(state, by_address(parts)).and(Err(Error::Unauthorized));
+    let Some(secret) = bearer_token(value) else {
+        return refused();
+    };
+    let Some(key) = state.store.authenticate(secret).await? else {
+        return refused();
+    };
     // The key's public id, never its secret, goes into the request's span.
     tracing::Span::current().record("key_id", key.id.as_str());
     Ok(Some(key))
+}
+
+/// The rate-limit caller of a request without a valid key: its client address. (The address
+/// is missing only when the router is called without a socket, as tests' `oneshot` does.)
+fn by_address(parts: &Parts) -> String {
+    let address = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string());
+    format!("ip:{address}")
 }
 
 /// The token of `Bearer <token>` (the scheme is case-insensitive).

@@ -19,6 +19,10 @@ const PROBLEM_BASE: &str = "https://radiculo.invalid/problems/";
 /// The media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
+/// The `Retry-After` of a 503 for an unavailable store: long enough for a restarting database
+/// to come back, short enough that a client's retry is not a long wait after it has.
+pub const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 5;
+
 /// Everything that can go wrong, in a request or around the server.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -84,13 +88,14 @@ pub enum Error {
     /// The request took longer than the configured timeout (503).
     #[error("the request timed out")]
     Timeout,
-    /// The store is unreachable (503).
+    /// The store does not answer its readiness ping (503).
     #[error("the store is not available")]
     Unavailable,
     /// Another status produced by a layer (kept as it is, given a problem body).
     #[error("HTTP status {0}")]
     Status(StatusCode),
-    /// The store failed (500 in a request).
+    /// The store failed: 503 when it is unavailable for now ([`StoreError::Unavailable`]), 500
+    /// otherwise.
     #[error("store: {0}")]
     Store(#[from] StoreError),
     /// Something that should not happen did (500); the text is logged, never sent.
@@ -179,7 +184,9 @@ impl Error {
             Error::NotFound => StatusCode::NOT_FOUND,
             Error::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Error::Timeout | Error::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Timeout | Error::Unavailable | Error::Store(StoreError::Unavailable(_)) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Error::Status(status) => *status,
             Error::Store(_)
             | Error::Internal(_)
@@ -285,7 +292,7 @@ impl Error {
                 None,
                 None,
             ),
-            Error::Unavailable => (
+            Error::Unavailable | Error::Store(StoreError::Unavailable(_)) => (
                 "unavailable",
                 "Service unavailable",
                 "the service cannot reach its store; try again later".to_owned(),
@@ -327,16 +334,28 @@ impl Error {
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let status = self.status();
-        if status.is_server_error() && !matches!(self, Error::Timeout | Error::Unavailable) {
-            // Inside the request span, so the log line carries the request id. The error's
-            // text names what failed, never a record's contents or a key.
-            tracing::error!(error = %self, "request failed");
+        // Inside the request span, so the log line carries the request id. The error's text
+        // names what failed, never a record's contents or a key.
+        match &self {
+            Error::Store(StoreError::Unavailable(_)) => {
+                tracing::warn!(error = %self, "the store is unavailable");
+            }
+            Error::Timeout | Error::Unavailable => {}
+            _ if status.is_server_error() => tracing::error!(error = %self, "request failed"),
+            _ => {}
         }
         let mut response = problem_response(&self.problem());
-        if let Error::RateLimited { retry_after_secs } = self {
+        let retry_after = match self {
+            Error::RateLimited { retry_after_secs } => Some(retry_after_secs),
+            Error::Unavailable | Error::Store(StoreError::Unavailable(_)) => {
+                Some(UNAVAILABLE_RETRY_AFTER_SECS)
+            }
+            _ => None,
+        };
+        if let Some(secs) = retry_after {
             response
                 .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         if matches!(self, Error::Unauthorized) {
             response.headers_mut().insert(

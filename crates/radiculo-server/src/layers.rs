@@ -3,15 +3,19 @@
 //! 1. a request id (`x-request-id`, a UUID unless the client sent one), echoed in the response;
 //! 2. a tracing span per request with method, route template, path, request id, key id,
 //!    status and latency (no headers, no bodies);
-//! 3. metrics by route template and status;
-//! 4. a problem+json body for any error a layer or axum answered with a bare status (404, 405,
+//! 3. the security headers every response carries ([`security_headers`]), errors included;
+//! 4. metrics by route template and status;
+//! 5. a problem+json body for any error a layer or axum answered with a bare status (404, 405,
 //!    413 from the body limit, 503 from the timeout), keeping its headers (`Allow`, …);
-//! 5. the body limit ([`crate::MAX_BODY_BYTES`], or [`crate::MAX_FHIR_BODY_BYTES`] for the CDS
+//! 6. the body limit ([`crate::MAX_BODY_BYTES`], or [`crate::MAX_FHIR_BODY_BYTES`] for the CDS
 //!    Hooks service and the FHIR operations, whose bodies carry FHIR data) and the request
 //!    timeout.
 //!
 //! They are added with `Router::layer`, which wraps each route after routing, so the route
 //! template (`MatchedPath`) is known to the span and the metrics.
+//!
+//! There is no CORS layer, on purpose: no response says `Access-Control-Allow-Origin`, so a
+//! page of another origin cannot read any answer in a browser (the pages are same-origin).
 
 use std::convert::Infallible;
 use std::time::{Duration, Instant};
@@ -19,7 +23,7 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderName, Method, Response, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, Method, Response, StatusCode, header};
 use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::IntoResponse;
 use tower::{Layer, ServiceBuilder, ServiceExt};
@@ -52,6 +56,7 @@ pub fn apply(router: Router<AppState>, state: &AppState) -> Router<AppState> {
                     .on_failure(()),
             )
             .layer(PropagateRequestIdLayer::new(x_request_id))
+            .layer(from_fn(security_headers))
             .layer(from_fn_with_state(state.clone(), record_metrics))
             .layer(from_fn(problem_for_bare_errors))
             .layer(from_fn(limit_body))
@@ -60,6 +65,34 @@ pub fn apply(router: Router<AppState>, state: &AppState) -> Router<AppState> {
                 state.request_timeout,
             )),
     )
+}
+
+/// The policy of any response but the web pages' (which set their own, in `http::web`): it
+/// loads nothing, runs nothing, and may not be framed.
+const API_CONTENT_SECURITY_POLICY: &str = "default-src 'none'; frame-ancestors 'none'; \
+     base-uri 'none'; form-action 'none'";
+
+/// Adds the headers every response carries, unless the handler set its own: no MIME sniffing,
+/// no referrer, no framing, a Content-Security-Policy that allows nothing (the pages set a
+/// strict one of their own), and `Cache-Control: no-store`, since most answers carry health
+/// data and no shared or browser cache should keep them (the pages and their assets, which
+/// carry none, set their own cache policy). TLS, and so `Strict-Transport-Security`, is the
+/// reverse proxy's.
+async fn security_headers(request: Request, next: Next) -> Response<Body> {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    for (name, value) in [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::CONTENT_SECURITY_POLICY, API_CONTENT_SECURITY_POLICY),
+        (header::CACHE_CONTROL, "no-store"),
+    ] {
+        headers
+            .entry(name)
+            .or_insert_with(|| HeaderValue::from_static(value));
+    }
+    response
 }
 
 /// Applies the route's body limit: a body declared longer is 413 at once, one that turns out

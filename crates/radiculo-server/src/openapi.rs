@@ -283,8 +283,12 @@ pub struct PrefetchMissing(Problem);
 #[allow(dead_code, reason = "a response for the document, never constructed")]
 pub struct Internal(Problem);
 
-/// The request timed out, or the store is unreachable.
+/// The request timed out, or the store is unavailable for now (unreachable, shutting down, out
+/// of space): nothing was stored; retry later.
 #[derive(ToResponse)]
-#[response(content_type = "application/problem+json")]
+#[response(
+    content_type = "application/problem+json",
+    headers(("Retry-After" = u64, description = "Seconds after which to retry, when the store is unavailable"))
+)]
 #[allow(dead_code, reason = "a response for the document, never constructed")]
 pub struct Unavailable(Problem);

@@ -232,26 +232,34 @@ impl Store {
         Ok(done.rows_affected() > 0)
     }
 
-    /// The active key whose secret is `secret`, if any. The key is found by the secret's hash.
+    /// The active key whose secret is `secret`, if any. The key is found by the secret's hash
+    /// (a secret carries no key id to look it up by), and the hash the database gives back is
+    /// compared with the secret's again in constant time (`SECURITY.md` says why the lookup
+    /// itself is no timing oracle).
     pub async fn authenticate(&self, secret: &str) -> Result<Option<KeyInfo>, StoreError> {
         if !secret::looks_like_secret(secret) {
             return Ok(None);
         }
+        let presented = secret::secret_sha256(secret);
         let row = sqlx::query(
-            "SELECT id, tenant FROM api_keys WHERE secret_sha256 = $1 AND revoked_at IS NULL",
+            "SELECT id, tenant, secret_sha256 FROM api_keys \
+             WHERE secret_sha256 = $1 AND revoked_at IS NULL",
         )
-        .bind(secret::secret_sha256(secret))
+        .bind(presented.as_str())
         .fetch_optional(&self.pool)
         .await
         .map_err(during("authenticate"))?;
-        row.map(|row| {
-            Ok(KeyInfo {
-                id: row.try_get(0)?,
-                tenant: row.try_get(1)?,
-            })
-        })
-        .transpose()
-        .map_err(during("authenticate"))
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let stored: String = row.try_get(2).map_err(during("authenticate"))?;
+        if !secret::hashes_match(&stored, &presented) {
+            return Ok(None);
+        }
+        Ok(Some(KeyInfo {
+            id: row.try_get(0).map_err(during("authenticate"))?,
+            tenant: row.try_get(1).map_err(during("authenticate"))?,
+        }))
     }
 
     /// Stores an assessment for `tenant` under a new random id. It is committed (and on SQLite
@@ -497,7 +505,7 @@ async fn open_sqlite(path: &Path) -> Result<(AnyPool, String), StoreError> {
         ))
     })?;
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|error| {
+        create_private(parent, true).map_err(|error| {
             StoreError::Database(format!(
                 "cannot create the directory {} ({})",
                 parent.display(),
@@ -505,6 +513,13 @@ async fn open_sqlite(path: &Path) -> Result<(AnyPool, String), StoreError> {
             ))
         })?;
     }
+    create_private(&path, false).map_err(|error| {
+        StoreError::Database(format!(
+            "cannot create the database file {} ({})",
+            path.display(),
+            error.kind()
+        ))
+    })?;
     let url = location::sqlx_sqlite_url(&path);
     let pool = pool_options()
         // A connection to a local file does not go stale, so checking each before it is
@@ -515,6 +530,30 @@ async fn open_sqlite(path: &Path) -> Result<(AnyPool, String), StoreError> {
         .await
         .map_err(during("open SQLite database"))?;
     Ok((pool, url))
+}
+
+/// Creates the directory (with its parents) or the empty file at `path` where it is missing,
+/// readable by its owner only on Unix (0700, 0600): the file holds health data, and SQLite
+/// gives its log and log index the file's permissions. What exists already is left as it is (an
+/// operator may have chosen a group).
+fn create_private(path: &Path, directory: bool) -> std::io::Result<()> {
+    #[cfg(unix)]
+    use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _};
+    if directory {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        builder.mode(0o700);
+        return builder.create(path);
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    match options.open(path) {
+        Err(error) if error.kind() != std::io::ErrorKind::AlreadyExists => Err(error),
+        _ => Ok(()),
+    }
 }
 
 /// One SQLite connection outside the pool (for the writer and the checkpointer), set up like
@@ -623,8 +662,16 @@ pub enum StoreError {
     /// The database URL is not `sqlite://…` or `postgres://…`, or is malformed.
     #[error("unsupported or malformed database URL: {0}")]
     Url(String),
-    /// The database failed (connection, query, migration), or the operating system could not
-    /// supply random bytes for a new key or id.
+    /// The database cannot be used for now, though nothing is wrong with the request or the
+    /// store: it cannot be reached (refused, reset, shutting down, not yet accepting
+    /// connections), no connection came free within the wait, or it cannot write (the disk is
+    /// full, the file or the server is read-only, the operating system failed an I/O). Nothing
+    /// of the operation was stored. Retrying later can succeed; a server answers 503 and stays up.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// The database failed in a way that retrying does not mend (a constraint, a migration that
+    /// does not match this build, data it cannot read), or the operating system could not
+    /// supply random bytes for a new key or id: a bug or a misconfiguration.
     #[error("database error: {0}")]
     Database(String),
     /// A tenant name is not 1 to 64 characters of `A-Z a-z 0-9 _ . -`. The text says why.

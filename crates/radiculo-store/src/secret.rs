@@ -33,6 +33,28 @@ pub(crate) fn secret_sha256(secret: &str) -> String {
     hex(&Sha256::digest(secret.as_bytes()))
 }
 
+/// Whether `stored`, the hash the database gave back for a secret, is `presented`'s hash: a
+/// comparison whose time depends only on the lengths (both 64 here), never on where the two
+/// first differ.
+///
+/// The database finds the row by the hash already, so this is a second check, not the only
+/// one: it makes the answer independent of how the database compares text (a collation that
+/// ignored case, say), and its time tells nothing either way. `SECURITY.md` explains why the
+/// lookup itself is no timing oracle. The XOR of every pair of bytes is folded into one byte,
+/// with no early exit; `black_box` keeps the compiler from turning the loop into one that
+/// stops at the first difference.
+pub(crate) fn hashes_match(stored: &str, presented: &str) -> bool {
+    let (stored, presented) = (stored.as_bytes(), presented.as_bytes());
+    if stored.len() != presented.len() {
+        return false;
+    }
+    let difference = stored
+        .iter()
+        .zip(presented)
+        .fold(0u8, |acc, (a, b)| std::hint::black_box(acc | (a ^ b)));
+    difference == 0
+}
+
 /// A new public key id: `key_` and 12 hex digits (48 random bits).
 pub(crate) fn new_key_id() -> Result<String, StoreError> {
     let bytes: [u8; 6] = random()?;
@@ -94,6 +116,28 @@ mod tests {
             secret_sha256("abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
+    }
+
+    #[test]
+    fn hashes_match_only_when_every_byte_is_equal() {
+        let hash = secret_sha256("rk_example");
+        assert!(hashes_match(&hash, &hash));
+        assert!(hashes_match("", ""));
+        // A difference anywhere, first byte, middle or last, is a mismatch.
+        for at in [0, 31, 63] {
+            let mut other = hash.clone().into_bytes();
+            other[at] = if other[at] == b'0' { b'1' } else { b'0' };
+            let other = String::from_utf8(other).unwrap();
+            assert!(!hashes_match(&hash, &other), "differs at {at}");
+            assert!(!hashes_match(&other, &hash), "differs at {at}");
+        }
+        // Case matters: the store writes lowercase hex and compares bytes.
+        assert!(!hashes_match(&hash, &hash.to_uppercase()));
+        // So does the length: a prefix is not a match, nor is an empty hash.
+        assert!(!hashes_match(&hash, &hash[..63]));
+        assert!(!hashes_match(&hash[..63], &hash));
+        assert!(!hashes_match(&hash, ""));
+        assert!(!hashes_match(&hash, &secret_sha256("rk_other")));
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! sqlx errors as [`StoreError`]s whose text can go to a log: it says what failed and how,
-//! never which values were involved.
+//! never which values were involved; and whether the failure is the database being unavailable
+//! for now ([`StoreError::Unavailable`]: a server answers 503 and the caller retries) or
+//! anything else ([`StoreError::Database`]: a bug or a misconfiguration, 500).
 
 use std::fmt::Write as _;
 
@@ -13,14 +15,77 @@ pub(crate) fn during(operation: &'static str) -> impl FnOnce(sqlx::Error) -> Sto
     move |error| failed(operation, &describe(&error))
 }
 
+/// A failure in words that can go to a log, and whether it is the database being unavailable.
+#[derive(Debug, Clone)]
+pub(crate) struct Description {
+    text: String,
+    unavailable: bool,
+}
+
 /// The error of `operation`, which failed as `description` (from [`describe`]) says. For one
 /// failure that several operations share, such as a transaction holding several callers' writes.
-pub(crate) fn failed(operation: &str, description: &str) -> StoreError {
-    StoreError::Database(format!("{operation}: {description}"))
+pub(crate) fn failed(operation: &str, description: &Description) -> StoreError {
+    let message = format!("{operation}: {}", description.text);
+    if description.unavailable {
+        StoreError::Unavailable(message)
+    } else {
+        StoreError::Database(message)
+    }
+}
+
+/// What went wrong, and whether it is the database being unavailable.
+pub(crate) fn describe(error: &sqlx::Error) -> Description {
+    Description {
+        text: text(error),
+        unavailable: is_unavailable(error),
+    }
+}
+
+/// Whether `error` says the database cannot be used for now, whatever the request: it cannot
+/// be reached, it is shutting down or refusing connections, no connection came free in time, or
+/// it cannot write (disk full, read-only, an I/O error). Retrying later can succeed once an
+/// operator or the database itself has dealt with it, and nothing was stored. Everything else (a
+/// constraint, a migration that does not match, bad SQL, undecodable data) is a bug or a
+/// misconfiguration that retrying does not mend.
+pub(crate) fn is_unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => true,
+        sqlx::Error::Database(db) => {
+            let Some(code) = db.code() else { return false };
+            if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                // SQLite gives its extended result code; the primary code is its low byte.
+                // https://www.sqlite.org/rescode.html
+                let primary = code.parse::<u32>().map_or(0, |code| code & 0xff);
+                matches!(
+                    primary,
+                    5  // SQLITE_BUSY: still locked after busy_timeout
+                    | 8 // SQLITE_READONLY: the file or its directory cannot be written
+                    | 10 // SQLITE_IOERR: the operating system failed a read or write
+                    | 13 // SQLITE_FULL: the disk (or a quota) is full
+                    | 14 // SQLITE_CANTOPEN: the file cannot be opened
+                )
+            } else {
+                // PostgreSQL's SQLSTATE (https://www.postgresql.org/docs/15/errcodes-appendix.html):
+                // 08 connection exception; 53 insufficient resources (disk full, out of memory,
+                // too many connections); 57P01-57P03 the server shutting down or not yet
+                // accepting connections; 25006 a read-only transaction (a standby).
+                code.starts_with("08")
+                    || code.starts_with("53")
+                    || matches!(code.as_ref(), "57P01" | "57P02" | "57P03" | "25006")
+            }
+        }
+        sqlx::Error::Migrate(migrate) => match &**migrate {
+            MigrateError::Execute(inner) | MigrateError::ExecuteMigration(inner, _) => {
+                is_unavailable(inner)
+            }
+            _ => false,
+        },
+        _ => false,
+    }
 }
 
 /// What went wrong, in words that can go to a log.
-pub(crate) fn describe(error: &sqlx::Error) -> String {
+fn text(error: &sqlx::Error) -> String {
     match error {
         sqlx::Error::Database(db) => {
             let mut text = match db.kind() {
@@ -52,6 +117,10 @@ pub(crate) fn describe(error: &sqlx::Error) -> String {
         sqlx::Error::ColumnDecode { index, .. } => format!("could not read column {index}"),
         sqlx::Error::ColumnNotFound(name) => format!("no column {name}"),
         sqlx::Error::Migrate(migrate) => describe_migrate(migrate),
+        sqlx::Error::BeginFailed => {
+            "a transaction could not begin: the connection was still in another one".to_owned()
+        }
+        sqlx::Error::InvalidSavePointStatement => "a savepoint statement was refused".to_owned(),
         _ => "unexpected database driver error".to_owned(),
     }
 }
@@ -81,9 +150,9 @@ fn message_is_safe(db: &dyn sqlx::error::DatabaseError) -> bool {
 
 fn describe_migrate(error: &MigrateError) -> String {
     match error {
-        MigrateError::Execute(inner) => format!("migrating: {}", describe(inner)),
+        MigrateError::Execute(inner) => format!("migrating: {}", text(inner)),
         MigrateError::ExecuteMigration(inner, version) => {
-            format!("migration {version}: {}", describe(inner))
+            format!("migration {version}: {}", text(inner))
         }
         MigrateError::VersionMismatch(version) => format!(
             "migration {version} was applied to this database but differs from the one in this \

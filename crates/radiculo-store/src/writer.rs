@@ -37,7 +37,7 @@ use std::time::Duration;
 use sqlx::{AnyConnection, Connection as _};
 use tokio::sync::{mpsc, oneshot, watch};
 
-use crate::sql_error::{describe, during, failed};
+use crate::sql_error::{Description, describe, during, failed, is_unavailable};
 use crate::{StoreError, StoredAssessment, StoredFeedback};
 
 /// The most writes in one transaction. Large enough that the fsync is shared widely under load,
@@ -166,7 +166,7 @@ impl Write {
     }
 
     /// [`Write::fail`] with a failure shared by several writes, named as this write's own.
-    fn fail_as(self, description: &str) {
+    fn fail_as(self, description: &Description) {
         let error = failed(self.operation(), description);
         self.fail(error);
     }
@@ -340,7 +340,7 @@ async fn write_batch(
         Err(Failure::Insert(_)) if batch.len() > 1 => {
             // Nothing of the batch was committed. Each write alone, so that one that cannot be
             // stored fails alone.
-            let mut broken: Option<String> = None;
+            let mut broken: Option<Description> = None;
             for write in batch.drain(..) {
                 if let Some(description) = &broken {
                     // The connection failed under an earlier write: the rest get its error.
@@ -387,16 +387,26 @@ enum Failure {
 
 impl Failure {
     /// Whether the connection is no longer to be trusted (rather than the statement failed).
+    /// Besides a broken channel to the connection's thread, that is every failure of the
+    /// database being unavailable: on a full disk, an I/O error or a lock it could not get,
+    /// SQLite may roll the transaction back by itself
+    /// (<https://www.sqlite.org/lang_transaction.html>, "Response To Errors Within A
+    /// Transaction"), and then the connection's idea of whether it is in a transaction is wrong:
+    /// the next BEGIN fails. A fresh connection starts clean (the fault test of a full disk
+    /// found this).
     fn breaks_connection(&self) -> bool {
         let (Failure::Transaction(error) | Failure::Insert(error)) = self;
         matches!(
             error,
-            sqlx::Error::Io(_) | sqlx::Error::Protocol(_) | sqlx::Error::WorkerCrashed
-        )
+            sqlx::Error::Io(_)
+                | sqlx::Error::Protocol(_)
+                | sqlx::Error::WorkerCrashed
+                | sqlx::Error::BeginFailed
+        ) || is_unavailable(error)
     }
 
     /// What went wrong, in words that can go to a log (each write adds its own operation).
-    fn describe(&self) -> String {
+    fn describe(&self) -> Description {
         let (Failure::Transaction(error) | Failure::Insert(error)) = self;
         describe(error)
     }

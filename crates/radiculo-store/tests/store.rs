@@ -130,8 +130,24 @@ async fn connect_creates_the_file_and_its_directory_from_an_absolute_url() {
     assert!(file.is_file());
     assert_eq!(store.backend(), Backend::Sqlite);
     store.ping().await.unwrap();
+    // Health data is for the server's user alone: the directories it made, the file and the
+    // log SQLite made beside it, whatever the umask.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        insert(&store, "t", 0).await;
+        let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&file), 0o600);
+        assert_eq!(mode(&file.with_extension("db-wal")), 0o600);
+        for made in ["not", "not/yet", "not/yet/there"] {
+            assert_eq!(mode(&dir.path().join(made)), 0o700, "{made}");
+        }
+    }
     store.close().await;
-    assert!(matches!(store.ping().await, Err(StoreError::Database(_))));
+    assert!(matches!(
+        store.ping().await,
+        Err(StoreError::Unavailable(_))
+    ));
 }
 
 #[tokio::test]
@@ -801,7 +817,7 @@ async fn close_writes_the_inserts_already_queued() {
     // Inserts after close are refused, not lost in a queue no one reads.
     assert!(matches!(
         store.insert_assessment("t", NOW, KB, "{}", "{}").await,
-        Err(StoreError::Database(_))
+        Err(StoreError::Unavailable(_))
     ));
     // A clean close leaves the log empty: everything is in the database file.
     let wal = db.dir.as_ref().unwrap().path().join("radiculo.db-wal");
@@ -1319,7 +1335,7 @@ async fn close_writes_the_feedback_already_queued() {
         .insert_feedback("t", SERVICE, &[feedback_item(0)], NOW)
         .await;
     assert!(
-        matches!(&refused, Err(StoreError::Database(m)) if m.starts_with("insert feedback:")),
+        matches!(&refused, Err(StoreError::Unavailable(m)) if m.starts_with("insert feedback:")),
         "{refused:?}"
     );
 

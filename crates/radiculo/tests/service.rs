@@ -6,7 +6,8 @@
 //! - two server processes sharing one PostgreSQL database see each other's writes and erasures;
 //! - tenant isolation and key revocation (`radiculo keys revoke`) against a running server;
 //! - SIGTERM: a request in flight is answered, then the process exits 0 and the SQLite file
-//!   reopens with every record.
+//!   reopens with every record; under load, every request in flight is answered and every
+//!   acknowledged record kept.
 //!
 //! Each test has its own temporary directory, port and tenants (random suffixes, so that runs
 //! sharing a PostgreSQL database do not meet). Servers log to a file in that directory, printed
@@ -834,27 +835,7 @@ fn sigterm_finishes_the_request_in_flight_and_exits_cleanly() {
         .map(|n| server.store(&key, &case("graceful", n)))
         .collect();
 
-    let request_id = unique("in-flight");
-    let body = case("graceful", 20);
-    let (first_half, second_half) = body.split_at(body.len() / 2);
-    // The body is sent in two halves: the second only once the test says so, which keeps the
-    // request in flight across the SIGTERM.
-    let (send_rest, rest_wanted) = mpsc::channel::<()>();
-    let halves = PausedBody {
-        parts: [first_half, second_half]
-            .map(|half| half.as_bytes().to_vec())
-            .into(),
-        resume: rest_wanted,
-        paused: false,
-    };
-    let in_flight = {
-        let request = request(server.address, "POST", "/v1/assessments", Some(&key.secret))
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .header("x-request-id", &request_id)
-            .body(reqwest::blocking::Body::sized(halves, body.len() as u64));
-        thread::spawn(move || request.send().and_then(Reply::read))
-    };
-    server.wait_for_log(&format!("request_id=\"{request_id}\""));
+    let (send_rest, in_flight) = half_sent(&server, &key, "/v1/assessments", &case("graceful", 20));
 
     server.sigterm();
     server.wait_for_log("SIGTERM received");
@@ -911,6 +892,148 @@ fn sigterm_finishes_the_request_in_flight_and_exits_cleanly() {
         assert!(&reply.body == body, "record {id} changed");
     }
     assert_eq!(again.list_all(&key).len(), stored.len());
+    again.stop();
+}
+
+/// A request whose head and first half of its body are sent, and whose key has been checked
+/// (it is in its handler, waiting for the rest): the second half follows when the returned
+/// sender says so. The server must log at `sqlx::query=debug`, whose statement log shows the
+/// key check.
+fn half_sent(
+    server: &Server,
+    key: &Key,
+    path: &str,
+    body: &str,
+) -> (mpsc::Sender<()>, thread::JoinHandle<reqwest::Result<Reply>>) {
+    let request_id = unique("in-flight");
+    let (first_half, second_half) = body.split_at(body.len() / 2);
+    let (send_rest, rest_wanted) = mpsc::channel::<()>();
+    let halves = PausedBody {
+        parts: [first_half, second_half]
+            .map(|half| half.as_bytes().to_vec())
+            .into(),
+        resume: rest_wanted,
+        paused: false,
+    };
+    let request = request(server.address, "POST", path, Some(&key.secret))
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .header("x-request-id", &request_id)
+        .body(reqwest::blocking::Body::sized(halves, body.len() as u64));
+    let in_flight = thread::spawn(move || request.send().and_then(Reply::read));
+    server.wait_for_log(&format!("request_id=\"{request_id}\""));
+    (send_rest, in_flight)
+}
+
+/// SIGTERM under load: while clients keep sending stored and stateless requests, a dozen
+/// requests are in flight (half their body sent). Every one of those is answered in full, no
+/// client ever gets an error status (only, after the signal, a refused or closed connection),
+/// the process exits 0, and every record acknowledged, by the load or in flight, is in the
+/// database afterwards.
+#[test]
+fn sigterm_under_load_answers_every_request_in_flight() {
+    let dir = temp_dir();
+    let url = sqlite_url(dir.path());
+    let server = Server::start_with_log_filter(
+        &url,
+        dir.path(),
+        &[
+            "--request-timeout-secs",
+            "300",
+            "--rate-limit-per-minute",
+            "0",
+        ],
+        "info,sqlx::query=debug",
+    );
+    let key = Key::create(&url, &unique("load"));
+
+    // The load: two clients storing, one assessing, until the server stops taking requests.
+    let signalled = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let load: Vec<_> = [
+        ("/v1/assessments", 201),
+        ("/v1/assessments", 201),
+        ("/v1/assess", 200),
+    ]
+    .into_iter()
+    .enumerate()
+    .map(|(client, (path, expected))| {
+        let (address, secret, signalled) =
+            (server.address, key.secret.clone(), Arc::clone(&signalled));
+        thread::spawn(move || {
+            let mut stored = Vec::new();
+            for n in 0.. {
+                let body = case(&format!("load{client}"), n);
+                match http(address, "POST", path, Some(&secret), Some(&body)) {
+                    Ok(reply) => {
+                        assert_eq!(reply.status, expected, "{path}: {}", reply.text());
+                        if expected == 201 {
+                            stored.push((record_id(&reply), reply.body));
+                        }
+                    }
+                    Err(e) => {
+                        assert!(
+                            signalled.load(Ordering::SeqCst),
+                            "{path} failed before SIGTERM: {e}"
+                        );
+                        return (n, stored);
+                    }
+                }
+            }
+            unreachable!("the loop ends when the server stops")
+        })
+    })
+    .collect();
+
+    let in_flight: Vec<_> = (0..12)
+        .map(|n| {
+            let path = if n % 3 == 2 {
+                "/v1/assess"
+            } else {
+                "/v1/assessments"
+            };
+            half_sent(&server, &key, path, &case("in-flight", n))
+        })
+        .collect();
+    signalled.store(true, Ordering::SeqCst);
+    server.sigterm();
+    server.wait_for_log("SIGTERM received");
+    assert!(
+        server.try_wait().is_none(),
+        "the server exited with requests in flight"
+    );
+
+    let mut stored = Vec::new();
+    for (n, (send_rest, request)) in in_flight.into_iter().enumerate() {
+        send_rest
+            .send(())
+            .expect("the body waits for its second half");
+        let reply = request
+            .join()
+            .expect("the request thread")
+            .unwrap_or_else(|e| panic!("in-flight request {n} was not answered: {e}"));
+        if n % 3 == 2 {
+            assert_eq!(reply.status, 200, "{}", reply.text());
+        } else {
+            assert_eq!(reply.status, 201, "{}", reply.text());
+            stored.push((record_id(&reply), reply.body));
+        }
+    }
+    let mut sent = 0;
+    for client in load {
+        let (n, acknowledged) = client.join().expect("a load client");
+        sent += n;
+        stored.extend(acknowledged);
+    }
+    assert!(sent > 0, "the load sent nothing before SIGTERM");
+    let status = server.wait_for_exit();
+    assert!(status.success(), "exit status after SIGTERM: {status}");
+    drop(server);
+
+    let again = Server::start(&url, dir.path(), &[]);
+    for (id, body) in &stored {
+        let reply = again.get(&format!("/v1/assessments/{id}"), &key);
+        assert_eq!(reply.status, 200, "record {id}: {}", reply.text());
+        assert!(&reply.body == body, "record {id} changed");
+    }
     again.stop();
 }
 

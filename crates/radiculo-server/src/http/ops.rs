@@ -1,5 +1,7 @@
 //! Operations: liveness, readiness, metrics and the OpenAPI document.
 
+use std::time::Duration;
+
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -39,9 +41,16 @@ async fn healthz() -> Result<Response, Error> {
     super::json(StatusCode::OK, &Health { status: "ok" })
 }
 
+/// How long readiness waits for the store's answer. A probe has its own timeout (a second, by
+/// Kubernetes' default); the store's wait for a connection (five seconds) is longer, so without
+/// this bound a database that is down would look like a hung server rather than an unready one.
+const READY_WITHIN: Duration = Duration::from_secs(1);
+
 /// Readiness.
 ///
-/// The store answers a ping.
+/// The store answers a ping within a second. When it does not (the database is down, shutting
+/// down or out of connections), the answer is 503 with `Retry-After`, while the routes that do
+/// not need the store (`/v1/assess`, the vocabulary, the FHIR definitions) go on working.
 #[utoipa::path(
     get,
     path = "/readyz",
@@ -53,10 +62,14 @@ async fn healthz() -> Result<Response, Error> {
     )
 )]
 async fn readyz(State(state): State<AppState>) -> Result<Response, Error> {
-    match state.store.ping().await {
-        Ok(()) => super::json(StatusCode::OK, &Health { status: "ok" }),
-        Err(e) => {
+    match tokio::time::timeout(READY_WITHIN, state.store.ping()).await {
+        Ok(Ok(())) => super::json(StatusCode::OK, &Health { status: "ok" }),
+        Ok(Err(e)) => {
             tracing::warn!(error = %e, "the store is not ready");
+            Err(Error::Unavailable)
+        }
+        Err(_) => {
+            tracing::warn!("the store is not ready: no answer to a ping within a second");
             Err(Error::Unavailable)
         }
     }

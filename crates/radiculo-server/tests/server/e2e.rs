@@ -215,6 +215,116 @@ async fn the_api_over_a_socket_on_postgresql() {
     server.stop().await;
 }
 
+/// PostgreSQL stops under a running server and comes back: meanwhile every request that needs
+/// the store is a 503 with `Retry-After` (a key check included: an outage is not a 401), the
+/// readiness probe fails, and assessment without a key goes on; afterwards the same process
+/// serves stored records again by itself, and nothing acknowledged before is lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_outage_is_503_and_the_server_recovers_by_itself() {
+    let Some(cluster) =
+        crate::postgres::Cluster::start("the PostgreSQL outage test of radiculo-server")
+    else {
+        return;
+    };
+    let server = Server::start(
+        &cluster.url,
+        None,
+        Config::with_database_url(cluster.url.clone()),
+    )
+    .await;
+    let client = reqwest::Client::new();
+    let key = new_key(&server.store, "outage").await.1;
+    let store = |key: &str| {
+        client
+            .post(server.url("/v1/assessments"))
+            .bearer_auth(key)
+            .header("content-type", "application/json")
+            .body(EXAMPLE_CASE)
+            .send()
+    };
+    let created = store(&key).await.unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let before: Value = created.json().await.unwrap();
+    let before_url = server.url(&format!(
+        "/v1/assessments/{}",
+        before["id"].as_str().unwrap()
+    ));
+
+    cluster.pause();
+    let outage = [
+        ("store", store(&key).await.unwrap()),
+        (
+            "read",
+            client
+                .get(&before_url)
+                .bearer_auth(&key)
+                .send()
+                .await
+                .unwrap(),
+        ),
+        (
+            "list",
+            client
+                .get(server.url("/v1/assessments"))
+                .bearer_auth(&key)
+                .send()
+                .await
+                .unwrap(),
+        ),
+        (
+            "readyz",
+            client.get(server.url("/readyz")).send().await.unwrap(),
+        ),
+    ];
+    for (what, reply) in outage {
+        assert_eq!(reply.status(), StatusCode::SERVICE_UNAVAILABLE, "{what}");
+        assert_eq!(reply.headers()["retry-after"], "5", "{what}");
+        assert_eq!(reply.headers()["content-type"], PROBLEM_JSON, "{what}");
+        let problem: Value = reply.json().await.unwrap();
+        assert_eq!(problem["status"], 503, "{what}");
+        assert!(
+            problem["type"].as_str().unwrap().ends_with("/unavailable"),
+            "{what}: {problem}"
+        );
+    }
+    let assessed = client
+        .post(server.url("/v1/assess"))
+        .header("content-type", "application/json")
+        .body(EXAMPLE_CASE)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        assessed.status(),
+        StatusCode::OK,
+        "stateless assessment needs no store"
+    );
+    let healthz = client.get(server.url("/healthz")).send().await.unwrap();
+    assert_eq!(healthz.status(), StatusCode::OK, "the process is alive");
+    assert!(!server.task.is_finished(), "the server stays up");
+
+    cluster.resume();
+    let ready = client.get(server.url("/readyz")).send().await.unwrap();
+    assert_eq!(
+        ready.status(),
+        StatusCode::OK,
+        "ready again without a restart"
+    );
+    assert_eq!(store(&key).await.unwrap().status(), StatusCode::CREATED);
+    let read = client
+        .get(&before_url)
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        read.status(),
+        StatusCode::OK,
+        "the record from before the outage"
+    );
+    server.stop().await;
+}
+
 /// The head of a `POST /v1/assess` whose body is `length` bytes long.
 fn head(length: usize) -> String {
     format!(

@@ -511,17 +511,21 @@ async fn health_and_readiness() {
     assert_eq!(health, json!({"status": "ok"}));
     h.send(get("/readyz", None)).await.json(StatusCode::OK);
     // With the store closed the process is alive but not ready, and a request that needs the
-    // store fails without saying why.
+    // store is a 503 to retry later, without saying what failed inside.
     h.store.close().await;
     h.send(get("/healthz", None)).await.json(StatusCode::OK);
-    let p = h
-        .send(get("/readyz", None))
-        .await
-        .problem(StatusCode::SERVICE_UNAVAILABLE);
+    let reply = h.send(get("/readyz", None)).await;
+    let p = reply.problem(StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(p["type"], "https://radiculo.invalid/problems/unavailable");
+    assert_eq!(reply.header("retry-after"), Some("5"));
     let reply = h.send(get("/v1/assessments", Some(&key))).await;
-    let p = reply.problem(StatusCode::INTERNAL_SERVER_ERROR);
-    assert_eq!(p["type"], "https://radiculo.invalid/problems/internal");
+    let p = reply.problem(StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(p["type"], "https://radiculo.invalid/problems/unavailable");
+    assert_eq!(reply.header("retry-after"), Some("5"));
+    // A stateless assessment does not need the store.
+    h.send(post("/v1/assess", None, EXAMPLE_CASE))
+        .await
+        .json(StatusCode::OK);
     let text = String::from_utf8_lossy(&reply.body).to_lowercase();
     for internal in ["sqlx", "sqlite", "pool", "database", "closed"] {
         assert!(!text.contains(internal), "{internal} in {text}");
@@ -555,6 +559,35 @@ async fn the_rate_limit_is_per_key_with_retry_after() {
     h.send(post("/v1/assess", None, EXAMPLE_CASE))
         .await
         .problem(StatusCode::TOO_MANY_REQUESTS);
+}
+
+/// Guessing keys costs the caller's address its allowance: refused keys (malformed, unknown)
+/// are 401 until it is used up, then 429, even with a new guess each time; a valid key still
+/// has its own allowance.
+#[tokio::test]
+async fn refused_keys_use_up_the_client_address_allowance() {
+    let h = harness_with(|c| c.rate_limit_per_minute = 2).await;
+    let valid = h.key("clinic-a").await;
+    h.send(get("/v1/assessments", Some("not a key")))
+        .await
+        .problem(StatusCode::UNAUTHORIZED);
+    h.send(get(
+        "/v1/assessments",
+        Some("rk_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
+    ))
+    .await
+    .problem(StatusCode::UNAUTHORIZED);
+    let reply = h
+        .send(get(
+            "/v1/assessments",
+            Some("rk_BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"),
+        ))
+        .await;
+    reply.problem(StatusCode::TOO_MANY_REQUESTS);
+    assert!(reply.header("retry-after").is_some());
+    h.send(get("/v1/assessments", Some(&valid)))
+        .await
+        .json(StatusCode::OK);
 }
 
 #[tokio::test]

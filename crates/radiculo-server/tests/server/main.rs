@@ -1,6 +1,8 @@
 //! The server's tests: handlers through `oneshot` (`handlers`), CDS Hooks (`cds`), what the
-//! logs hold (`logs`), the web pages (`web`), and a real socket with graceful shutdown, on
-//! SQLite and on PostgreSQL (`e2e`; `postgres` says where that runs and what happens without it).
+//! logs hold (`logs`), the web pages (`web`), the security review's checks (`security`:
+//! tenant isolation on every route, CORS, headers, nesting, the rate limit per instance), and
+//! a real socket with graceful shutdown, on SQLite and on PostgreSQL (`e2e`; `postgres` says
+//! where that runs and what happens without it).
 
 mod cds;
 mod common;
@@ -9,4 +11,5 @@ mod handlers;
 mod logs;
 #[path = "../../../../tests/support/postgres.rs"]
 mod postgres;
+mod security;
 mod web;

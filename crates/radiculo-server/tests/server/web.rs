@@ -33,7 +33,7 @@ fn check_headers(path: &str, reply: &Reply, content_type: &str) {
 }
 
 /// The values of `attribute="…"` in `html`.
-fn attribute_values<'a>(html: &'a str, attribute: &str) -> Vec<&'a str> {
+pub fn attribute_values<'a>(html: &'a str, attribute: &str) -> Vec<&'a str> {
     let needle = format!("{attribute}=\"");
     html.match_indices(&needle)
         .filter_map(|(at, _)| {
@@ -44,7 +44,7 @@ fn attribute_values<'a>(html: &'a str, attribute: &str) -> Vec<&'a str> {
 }
 
 /// The modules a script imports (`from "./x.js"`), as served paths.
-fn imports(script: &str) -> Vec<String> {
+pub fn imports(script: &str) -> Vec<String> {
     script
         .match_indices("from \"./")
         .filter_map(|(at, _)| {
