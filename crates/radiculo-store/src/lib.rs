@@ -1,11 +1,13 @@
-//! Durable storage for radiculo: stored assessments, CDS Hooks feedback and API keys, on SQLite
-//! (embedded, the default) or PostgreSQL (shared by several stateless servers), through one code
-//! path.
+//! Durable storage for radiculo: stored assessments, episodes, CDS Hooks feedback and API keys,
+//! on SQLite (embedded, the default) or PostgreSQL (shared by several stateless servers),
+//! through one code path.
 //!
-//! [`Store`] is the whole interface. It keeps three things: API keys (a public id, the tenant it
+//! [`Store`] is the whole interface. It keeps four things: API keys (a public id, the tenant it
 //! belongs to and the SHA-256 of its secret; the secret itself is shown once and never stored),
 //! assessments (the case and the assessment as the JSON text it is given, byte for byte, with
-//! the tenant, the time and the knowledge-base version) and CDS Hooks feedback (each item of a
+//! the tenant, the time and the knowledge-base version), episodes (one person's assessments
+//! over time under the client's opaque reference for them; erasing an episode erases its
+//! assessments in the same statement) and CDS Hooks feedback (each item of a
 //! `POST /cds-services/{id}/feedback` as the JSON text it is given, with the tenant, the service,
 //! the card, the outcome and both times; the items of one request are stored together or not at
 //! all). Every read and delete is scoped to a tenant: another tenant's record looks absent.
@@ -43,7 +45,7 @@
 //! after that commit (and so its fsync) has returned: group commit, with the durability of one
 //! commit per record and a fraction of the fsyncs and none of the lock queueing. A second task
 //! checkpoints the log every second with a passive checkpoint, which blocks neither the writer
-//! nor readers. Reads, keys and deletes use a pool of connections. [`Store::close`] writes the
+//! nor readers. Reads, keys, episodes and deletes use a pool of connections. [`Store::close`] writes the
 //! queued inserts before it returns. (`writer.rs` says more.) On PostgreSQL every insert (an
 //! assessment, or a feedback request's items) is its own transaction on the pool: the server
 //! commits concurrent transactions together by itself.
@@ -355,16 +357,171 @@ impl Store {
             .await
             .map_err(during("delete assessment"))?;
         let deleted = done.rows_affected() > 0;
-        if deleted && self.backend == Backend::Sqlite {
-            // Copy the zeroed pages into the database file and empty the log, so the record's
-            // old page images do not linger in the log. This is best effort: with a reader
-            // holding the log open the checkpoint stops short (without an error), and a later
-            // one finishes the job. The record is already deleted either way.
+        if deleted {
+            self.checkpoint_after_delete().await;
+        }
+        Ok(deleted)
+    }
+
+    /// Creates an episode for `tenant` about `subject` (the client's opaque reference for the
+    /// person, which the store keeps as given) at time `now`, under a new random id.
+    pub async fn create_episode(
+        &self,
+        tenant: &str,
+        subject: &str,
+        now: &str,
+    ) -> Result<Episode, StoreError> {
+        secret::check_tenant(tenant)?;
+        let episode = Episode {
+            id: secret::new_record_id()?,
+            tenant: tenant.to_owned(),
+            subject: subject.to_owned(),
+            created_at: now.to_owned(),
+        };
+        sqlx::query(
+            "INSERT INTO episodes (id, tenant, subject, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(episode.id.as_str())
+        .bind(episode.tenant.as_str())
+        .bind(episode.subject.as_str())
+        .bind(episode.created_at.as_str())
+        .execute(&self.pool)
+        .await
+        .map_err(during("create episode"))?;
+        Ok(episode)
+    }
+
+    /// The tenant's episode with this id and its assessments, oldest first; `None` if there is
+    /// none or it is another tenant's.
+    pub async fn get_episode(
+        &self,
+        tenant: &str,
+        id: &str,
+    ) -> Result<Option<(Episode, Vec<StoredAssessment>)>, StoreError> {
+        // One transaction, so that the episode and its assessments are read as of one moment
+        // (an erasure between two reads would otherwise show an episode with no assessments).
+        let mut tx = self.pool.begin().await.map_err(during("get episode"))?;
+        let episode = sqlx::query(
+            "SELECT id, tenant, subject, created_at FROM episodes WHERE id = $1 AND tenant = $2",
+        )
+        .bind(id)
+        .bind(tenant)
+        .fetch_optional(&mut *tx)
+        .await
+        .and_then(|row| {
+            row.map(|row| {
+                Ok(Episode {
+                    id: row.try_get(0)?,
+                    tenant: row.try_get(1)?,
+                    subject: row.try_get(2)?,
+                    created_at: row.try_get(3)?,
+                })
+            })
+            .transpose()
+        })
+        .map_err(during("get episode"))?;
+        let Some(episode) = episode else {
+            return Ok(None);
+        };
+        let sql = format!(
+            "SELECT {ASSESSMENT_COLUMNS} FROM assessments \
+             WHERE episode_id = $1 AND tenant = $2 ORDER BY seq"
+        );
+        let assessments = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .bind(tenant)
+            .fetch_all(&mut *tx)
+            .await
+            .and_then(|rows| rows.iter().map(assessment_from_row).collect())
+            .map_err(during("get episode"))?;
+        tx.commit().await.map_err(during("get episode"))?;
+        Ok(Some((episode, assessments)))
+    }
+
+    /// Stores an assessment in the tenant's episode `episode_id`, under a new random id,
+    /// committed before this returns, unless the episode is not the tenant's (or does not exist)
+    /// or already holds [`MAX_EPISODE_ASSESSMENTS`]. The check and the insert are one
+    /// statement, so an episode erased meanwhile never gains an orphan.
+    pub async fn insert_episode_assessment(
+        &self,
+        tenant: &str,
+        episode_id: &str,
+        created_at: &str,
+        kb_version: &str,
+        case_json: impl Into<String>,
+        assessment_json: impl Into<String>,
+    ) -> Result<EpisodeInsert, StoreError> {
+        secret::check_tenant(tenant)?;
+        let record = StoredAssessment {
+            id: secret::new_record_id()?,
+            tenant: tenant.to_owned(),
+            created_at: created_at.to_owned(),
+            kb_version: kb_version.to_owned(),
+            case_json: case_json.into(),
+            assessment_json: assessment_json.into(),
+        };
+        let done = sqlx::query(
+            "INSERT INTO assessments \
+             (id, tenant, created_at, kb_version, case_json, assessment_json, episode_id) \
+             SELECT $1, $2, $3, $4, $5, $6, $7 \
+             WHERE EXISTS (SELECT 1 FROM episodes WHERE id = $7 AND tenant = $2) \
+             AND (SELECT COUNT(*) FROM assessments WHERE episode_id = $7) < $8",
+        )
+        .bind(record.id.as_str())
+        .bind(record.tenant.as_str())
+        .bind(record.created_at.as_str())
+        .bind(record.kb_version.as_str())
+        .bind(record.case_json.as_str())
+        .bind(record.assessment_json.as_str())
+        .bind(episode_id)
+        .bind(i64::from(MAX_EPISODE_ASSESSMENTS))
+        .execute(&self.pool)
+        .await
+        .map_err(during("insert episode assessment"))?;
+        if done.rows_affected() > 0 {
+            return Ok(EpisodeInsert::Stored(record));
+        }
+        let exists = sqlx::query("SELECT 1 FROM episodes WHERE id = $1 AND tenant = $2")
+            .bind(episode_id)
+            .bind(tenant)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(during("insert episode assessment"))?
+            .is_some();
+        Ok(if exists {
+            EpisodeInsert::Full
+        } else {
+            EpisodeInsert::NoEpisode
+        })
+    }
+
+    /// Erases the tenant's episode with this id and every assessment in it, for good, in one
+    /// statement (the foreign key cascades). Returns false if there is none or it is another
+    /// tenant's.
+    pub async fn delete_episode(&self, tenant: &str, id: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM episodes WHERE id = $1 AND tenant = $2")
+            .bind(id)
+            .bind(tenant)
+            .execute(&self.pool)
+            .await
+            .map_err(during("delete episode"))?;
+        let deleted = done.rows_affected() > 0;
+        if deleted {
+            self.checkpoint_after_delete().await;
+        }
+        Ok(deleted)
+    }
+
+    /// On SQLite, after a delete: copies the zeroed pages into the database file and empties
+    /// the log, so the deleted records' old page images do not linger in the log. This is best
+    /// effort: with a reader holding the log open the checkpoint stops short (without an
+    /// error), and a later one finishes the job. The records are already deleted either way.
+    async fn checkpoint_after_delete(&self) {
+        if self.backend == Backend::Sqlite {
             let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
                 .fetch_all(&self.pool)
                 .await;
         }
-        Ok(deleted)
     }
 
     /// Stores the items of one CDS Hooks feedback request that `tenant` sent to CDS service
@@ -710,6 +867,34 @@ pub struct KeyInfo {
     /// The tenant it belongs to.
     pub tenant: String,
 }
+
+/// An episode: one person's assessments over time, under the client's reference for them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Episode {
+    /// The episode id (a UUID).
+    pub id: String,
+    /// The tenant that owns it.
+    pub tenant: String,
+    /// The client's opaque reference for the person, as given.
+    pub subject: String,
+    /// When it was created, RFC 3339 UTC, as given by the caller.
+    pub created_at: String,
+}
+
+/// What [`Store::insert_episode_assessment`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EpisodeInsert {
+    /// Stored, as this record.
+    Stored(StoredAssessment),
+    /// Not stored: the tenant has no episode with that id.
+    NoEpisode,
+    /// Not stored: the episode already holds [`MAX_EPISODE_ASSESSMENTS`] assessments.
+    Full,
+}
+
+/// The most assessments one episode holds: an episode is read whole, so it is bounded. (A
+/// course reviewed weekly for a year is 52.)
+pub const MAX_EPISODE_ASSESSMENTS: u32 = 200;
 
 /// A stored assessment, exactly as it was stored.
 #[derive(Debug, Clone, PartialEq, Eq)]

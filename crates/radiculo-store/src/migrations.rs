@@ -31,6 +31,11 @@ const SQLITE: &[Embedded] = &[
         description: "cds feedback",
         sql: include_str!("../migrations/sqlite/0002_cds_feedback.sql"),
     },
+    Embedded {
+        version: 3,
+        description: "episodes",
+        sql: include_str!("../migrations/sqlite/0003_episodes.sql"),
+    },
 ];
 
 const POSTGRES: &[Embedded] = &[
@@ -43,6 +48,11 @@ const POSTGRES: &[Embedded] = &[
         version: 2,
         description: "cds feedback",
         sql: include_str!("../migrations/postgres/0002_cds_feedback.sql"),
+    },
+    Embedded {
+        version: 3,
+        description: "episodes",
+        sql: include_str!("../migrations/postgres/0003_episodes.sql"),
     },
 ];
 

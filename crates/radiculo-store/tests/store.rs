@@ -6,8 +6,8 @@
 use std::path::{Component, Path, PathBuf};
 
 use radiculo_store::{
-    Backend, FeedbackOutcome, KeyInfo, NewFeedback, Store, StoreError, StoredAssessment,
-    StoredFeedback,
+    Backend, EpisodeInsert, FeedbackOutcome, KeyInfo, MAX_EPISODE_ASSESSMENTS, NewFeedback, Store,
+    StoreError, StoredAssessment, StoredFeedback,
 };
 use sqlx::{AnyPool, Row as _};
 
@@ -1539,5 +1539,157 @@ async fn migrating_a_first_release_database_keeps_every_row() {
         assert_eq!(all_feedback(&store, &mine, SERVICE).await.len(), 1);
         store.close().await;
         empty.drop_schema().await;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Episodes
+// ---------------------------------------------------------------------------------------------
+
+/// Stores `n`'s record in `episode`, expecting it stored.
+async fn insert_in(store: &Store, tenant: &str, episode: &str, n: usize) -> StoredAssessment {
+    match store
+        .insert_episode_assessment(tenant, episode, NOW, KB, format!("{{\"n\":{n}}}"), "{}")
+        .await
+        .unwrap()
+    {
+        EpisodeInsert::Stored(record) => record,
+        other => panic!("record {n} not stored in {episode}: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn an_episode_holds_its_assessments_oldest_first_for_its_tenant_only() {
+    for db in databases() {
+        let store = db.open().await;
+        let (alice, bob) = (tenant("ep-alice"), tenant("ep-bob"));
+        let episode = store.create_episode(&alice, "MRN-0001", NOW).await.unwrap();
+        assert_eq!(episode.subject, "MRN-0001");
+        let records = [
+            insert_in(&store, &alice, &episode.id, 0).await,
+            insert_in(&store, &alice, &episode.id, 1).await,
+            insert_in(&store, &alice, &episode.id, 2).await,
+        ];
+        // Stored alone: not in the episode.
+        insert(&store, &alice, 3).await;
+
+        let (read, held) = store
+            .get_episode(&alice, &episode.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(read, episode);
+        assert_eq!(
+            held, records,
+            "{:?}: oldest first, nothing else",
+            db.backend
+        );
+        // An episode's assessments are stored assessments too.
+        assert_eq!(
+            store.get_assessment(&alice, &records[0].id).await.unwrap(),
+            Some(records[0].clone())
+        );
+        assert_eq!(
+            store
+                .list_assessments(&alice, 100, None)
+                .await
+                .unwrap()
+                .items
+                .len(),
+            4
+        );
+
+        // Another tenant can neither see the episode, add to it, nor erase it.
+        assert_eq!(store.get_episode(&bob, &episode.id).await.unwrap(), None);
+        assert_eq!(
+            store
+                .insert_episode_assessment(&bob, &episode.id, NOW, KB, "{}", "{}")
+                .await
+                .unwrap(),
+            EpisodeInsert::NoEpisode
+        );
+        assert!(!store.delete_episode(&bob, &episode.id).await.unwrap());
+        assert_eq!(
+            store
+                .insert_episode_assessment(&alice, "no-such-episode", NOW, KB, "{}", "{}")
+                .await
+                .unwrap(),
+            EpisodeInsert::NoEpisode
+        );
+        let (_, held) = store
+            .get_episode(&alice, &episode.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            held.len(),
+            3,
+            "{:?}: nothing added by the refusals",
+            db.backend
+        );
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn erasing_an_episode_erases_every_assessment_in_it_and_nothing_else() {
+    for db in databases() {
+        let store = db.open().await;
+        let raw = db.raw().await;
+        let mine = tenant("ep-erase");
+        let episode = store.create_episode(&mine, "subject-1", NOW).await.unwrap();
+        let other = store.create_episode(&mine, "subject-2", NOW).await.unwrap();
+        let records = [
+            insert_in(&store, &mine, &episode.id, 0).await,
+            insert_in(&store, &mine, &episode.id, 1).await,
+        ];
+        let kept = insert_in(&store, &mine, &other.id, 2).await;
+        let alone = insert(&store, &mine, 3).await;
+
+        assert!(store.delete_episode(&mine, &episode.id).await.unwrap());
+        assert_eq!(store.get_episode(&mine, &episode.id).await.unwrap(), None);
+        for record in &records {
+            assert_eq!(store.get_assessment(&mine, &record.id).await.unwrap(), None);
+            let rows = "SELECT COUNT(*) FROM assessments WHERE id = $1";
+            assert_eq!(count(&raw, rows, &record.id).await, 0, "{:?}", db.backend);
+        }
+        let episodes = "SELECT COUNT(*) FROM episodes WHERE id = $1";
+        assert_eq!(count(&raw, episodes, &episode.id).await, 0);
+        assert!(!store.delete_episode(&mine, &episode.id).await.unwrap());
+        // The other episode and the assessment stored alone are untouched.
+        let (_, held) = store.get_episode(&mine, &other.id).await.unwrap().unwrap();
+        assert_eq!(held, [kept]);
+        assert_eq!(
+            store.get_assessment(&mine, &alone.id).await.unwrap(),
+            Some(alone)
+        );
+        raw.close().await;
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn an_episode_holds_at_most_its_bound() {
+    for db in databases() {
+        let store = db.open().await;
+        let mine = tenant("ep-full");
+        let episode = store.create_episode(&mine, "subject", NOW).await.unwrap();
+        for n in 0..MAX_EPISODE_ASSESSMENTS as usize {
+            insert_in(&store, &mine, &episode.id, n).await;
+        }
+        assert_eq!(
+            store
+                .insert_episode_assessment(&mine, &episode.id, NOW, KB, "{}", "{}")
+                .await
+                .unwrap(),
+            EpisodeInsert::Full
+        );
+        let (_, held) = store
+            .get_episode(&mine, &episode.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(held.len(), MAX_EPISODE_ASSESSMENTS as usize);
+        store.close().await;
     }
 }
