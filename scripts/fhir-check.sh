@@ -11,7 +11,9 @@
 # `radiculo serve` (scripts/lib-server.sh), calls the CDS service for every labelled case
 # (tests/fhir/cds_calls.py: a patient-view request as an EHR would send it, the card, feedback
 # about it stored with a key) and checks the discovery response and each request, response and
-# feedback request against tests/fhir/cds-hooks/*.schema.json (validate.py --cds).
+# feedback request against tests/fhir/cds-hooks/*.schema.json (validate.py --cds). Last, with
+# the same server and key, an episode of a worsening course read as FHIR
+# (/fhir/EpisodeOfCare/{id}: a Bundle with a results Bundle per assessment) is validated whole.
 #
 # Environment:
 #   RADICULO_BIN  the binary to test (default target/release/radiculo)
@@ -147,5 +149,56 @@ for kind in discovery request response feedback; do
   echo "cds $kind: $(wc -l <"$file") documents, CDS Hooks 2.0 schema"
   out=$("$r4" tests/fhir/validate.py --cds "$kind" "$file") || { grep -v '^ok ' <<<"$out"; die "a CDS Hooks $kind document is not valid"; }
 done
-stop_server
 echo "every CDS Hooks document is valid"
+
+# An episode as FHIR (GET /fhir/EpisodeOfCare/{id}): a course getting worse (left L5 radicular
+# pain, then a new weakness, then urinary retention) posted to an episode with the key above,
+# read back as one Bundle (the EpisodeOfCare, each assessment's results Bundle, a
+# DetectedIssue per alert), its shape checked, then the whole Bundle, nested Bundles entry by
+# entry, and the 404 for an unknown episode validated with both model versions.
+python3 - "http://127.0.0.1:$port" "$secret" "$tmp/episode" <<'PY' || die "the episode could not be read as FHIR"
+import json, sys, urllib.error, urllib.request
+base, key, out = sys.argv[1:]
+def call(method, path, body=None):
+    request = urllib.request.Request(base + path, method=method,
+                                     data=None if body is None else json.dumps(body).encode(),
+                                     headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as r:
+            return r.status, r.headers.get("Content-Type"), json.load(r)
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers.get("Content-Type"), json.load(e)
+def visit(days, pain, extra):
+    evidence = [{"id": i, "state": "present"} for i in
+                ["pain.lateral_leg.left", "numbness.dorsum_foot.left", "slr.left", *extra]]
+    evidence.append({"id": "cough_sneeze_strain_worse", "state": "unknown"})
+    return {"age": 44, "sex": "male", "symptom_duration_days": days, "pain_score": pain, "evidence": evidence}
+status, _, episode = call("POST", "/v1/episodes", {"subject": "fhir-check-subject-1"})
+assert status == 201, (status, episode)
+course = [visit(10, 7, []), visit(20, 7, ["weakness.great_toe_extension.left"]),
+          visit(30, 8, ["weakness.great_toe_extension.left", "urinary_retention"])]
+for case in course:
+    status, _, record = call("POST", f"/v1/episodes/{episode['id']}/assessments", case)
+    assert status == 201, (status, record)
+status, media, bundle = call("GET", f"/fhir/EpisodeOfCare/{episode['id']}")
+assert (status, media) == (200, "application/fhir+json"), (status, media, bundle)
+kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
+assert bundle["type"] == "collection" and kinds[0] == "EpisodeOfCare", kinds
+assert kinds[1:1 + len(course)] == ["Bundle"] * len(course), kinds
+issues = kinds[1 + len(course):]
+assert issues and set(issues) == {"DetectedIssue"}, kinds
+assert bundle["entry"][0]["resource"]["patient"] == {"type": "Patient", "identifier": {"value": "fhir-check-subject-1"}}
+json.dump(bundle, open(f"{out}.json", "w"))
+status, media, outcome = call("GET", "/fhir/EpisodeOfCare/00000000-0000-4000-8000-000000000000")
+assert (status, media, outcome["resourceType"]) == (404, "application/fhir+json", "OperationOutcome"), (status, outcome)
+json.dump(outcome, open(f"{out}-not-found.json", "w"))
+print(f"episode: an EpisodeOfCare, {len(course)} results Bundles, {len(issues)} DetectedIssues")
+PY
+stop_server
+for file in "$tmp/episode.json" "$tmp/episode-not-found.json"; do
+  name=$(basename "$file")
+  echo "$name: FHIR R4 (fhir.resources 6.4.0), then R4B (8.3.0)"
+  out=$("$r4" tests/fhir/validate.py "$file") || { grep -v '^ok ' <<<"$out"; die "$name is not valid FHIR R4"; }
+  out=$("$r4b" tests/fhir/validate.py --r4b "$file") || { grep -v '^ok ' <<<"$out"; die "$name fails the R4B models"; }
+done
+echo "the episode's Bundle is valid"

@@ -2,7 +2,8 @@
 # Runs every test radiculo has: formatting, lints, the knowledge-base lint, unit, property,
 # integration, CLI and server tests (on SQLite and on a throwaway PostgreSQL), and the
 # evaluation of the labelled and the published cases against their thresholds, the FHIR
-# resources it writes against an independent FHIR library, and the README's examples.
+# resources it writes against an independent FHIR library, the README's examples, a short run of
+# every fuzz target and a 60-second soak of the server on both databases.
 # It needs the Rust toolchain; it installs Debian's postgresql itself where that is missing and
 # it runs as root, and so does chromium for the browser tests (which also need Node 20 and npm).
 set -euo pipefail
@@ -51,6 +52,12 @@ scripts/fhir-check.sh
 
 step "browser tests (chromium, playwright-core, axe-core)"
 scripts/browser-tests.sh
+
+step "fuzzing: each target for 20 s (cargo +nightly fuzz; fuzz/README.md)"
+scripts/fuzz.sh
+
+step "soak: a steady mixed load for 60 s on SQLite and on PostgreSQL (no errors; memory and descriptors flat)"
+scripts/soak.sh
 
 step "evaluation of the labelled development cases"
 ./target/release/radiculo eval eval/cases.jsonl --check --max-under-triage 0

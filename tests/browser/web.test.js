@@ -8,8 +8,11 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync } from "node:fs";
+import { spawn, execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
+import net from "node:net";
+import os from "node:os";
 import path from "node:path";
 import { chromium } from "playwright-core";
 
@@ -49,20 +52,22 @@ after(async () => {
   await browser?.close();
 });
 
-/// A fresh page at `viewport`, with a checkpoint helper for screenshots and checks.
-async function open(viewport, flow) {
+/// A fresh page at `viewport`, with a checkpoint helper for screenshots and checks. Requests
+/// may go only to `base`'s origin (the server under test); console errors that `expected`
+/// matches (a request refused on purpose) are not problems.
+async function open(viewport, flow, { base = BASE, expected = null } = {}) {
   const context = await browser.newContext({ viewport: VIEWPORTS[viewport], reducedMotion: "reduce" });
   const page = await context.newPage();
   const problems = [];
   page.on("console", (message) => {
-    if (message.type() === "error") problems.push(`console: ${message.text()}`);
+    if (message.type() === "error" && !(expected && expected.test(message.text()))) problems.push(`console: ${message.text()}`);
   });
   page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
   // Nothing may be requested from anywhere but the server.
   page.on("request", (request) => {
     const url = new URL(request.url());
     if (!["http:", "https:"].includes(url.protocol)) return;
-    if (url.origin !== new URL(BASE).origin) problems.push(`request to another origin: ${request.url()}`);
+    if (url.origin !== new URL(base).origin) problems.push(`request to another origin: ${request.url()}`);
   });
   let step = 0;
   const checkpoint = async (name) => {
@@ -666,5 +671,244 @@ test("clinician: a malformed #case= is ignored and the empty form shown", async 
   await page.goto(`${BASE}/clinician#case=${Buffer.from("[1,2]").toString("base64url")}`);
   await page.locator("#clinician-form").waitFor();
   assert.equal(await page.inputValue("#age"), "");
+  await finish();
+});
+
+// --- An episode's timeline --------------------------------------------------------------------
+// Stored records need an API key, and keys are made only by `radiculo keys create` against the
+// server's database. With RADICULO_DATABASE_URL naming the database of the server at
+// RADICULO_URL, the key is made there; otherwise these tests start a server of their own on a
+// free port with a temporary SQLite database (the same binary, RADICULO_BIN or
+// target/release/radiculo), make a key in it, and stop it when they are done.
+
+const REPO = path.resolve(new URL("../..", import.meta.url).pathname);
+const BIN = path.resolve(REPO, process.env.RADICULO_BIN || "target/release/radiculo");
+
+function createKey(databaseUrl) {
+  const out = execFileSync(BIN, ["keys", "create", "--tenant", "browser-tests", "--database-url", databaseUrl], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const secret = /^secret:\s+(\S+)$/m.exec(out);
+  assert.ok(secret, `radiculo keys create printed no secret:\n${out}`);
+  return secret[1];
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function healthy(base) {
+  try {
+    return (await fetch(`${base}/healthz`)).status === 200;
+  } catch {
+    return false;
+  }
+}
+
+/// A server whose database this test can make a key in: `{base, key, stop}`.
+async function keyedServer() {
+  if (process.env.RADICULO_DATABASE_URL) {
+    return { base: BASE, key: createKey(process.env.RADICULO_DATABASE_URL), stop: async () => {} };
+  }
+  const dir = mkdtempSync(path.join(os.tmpdir(), "radiculo-browser-episodes."));
+  const databaseUrl = `sqlite://${dir}/radiculo.db`;
+  const key = createKey(databaseUrl);
+  // A port chosen free may be taken before the server binds it: try a few.
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const child = spawn(BIN, ["serve", "--listen", `127.0.0.1:${port}`, "--database-url", databaseUrl, "--rate-limit-per-minute", "0"], {
+      env: { ...process.env, RADICULO_LOG: "warn" },
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+    let exited = false;
+    const exit = new Promise((resolve) => child.once("exit", (code) => { exited = true; resolve(code); }));
+    for (let i = 0; i < 200 && !exited; i += 1) {
+      if (await healthy(base)) {
+        const stop = async () => {
+          if (!exited) child.kill("SIGTERM");
+          assert.equal(await exit, 0, "the episode tests' server stopped cleanly");
+          rmSync(dir, { recursive: true, force: true });
+        };
+        return { base, key, stop };
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    if (!exited) child.kill("SIGTERM");
+    await exit;
+  }
+  rmSync(dir, { recursive: true, force: true });
+  throw new Error("the episode tests' server did not become healthy");
+}
+
+/// `POST`s `body` to `base + route` with the key; the answer's JSON, after checking its status.
+async function postJson(server, route, body, status = 201) {
+  const response = await fetch(`${server.base}${route}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "application/json", authorization: `Bearer ${server.key}` },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  assert.equal(response.status, status, `${route}: ${text}`);
+  return JSON.parse(text);
+}
+
+// A worsening course of a left L5 radiculopathy: leg pain at day 10; a weak great toe at day 20;
+// new urinary retention at day 30 (an emergency); at day 50 the retention gone, the weakness and
+// the pain not.
+function episodeCase(day, pain, { weakness = false, retention = false } = {}) {
+  const present = ["pain.lateral_leg.left", "pain.dorsum_foot.left", "pain.buttock.left", "leg_pain_worse_than_back", "pain_shooting_electric", "cough_sneeze_strain_worse", "slr.left"];
+  const absent = ["urinary_incontinence", "bowel_incontinence", "numbness.saddle", "sexual_dysfunction_new", "weakness_progressive", "history_of_cancer", "fever", "trauma_significant", "weakness.great_toe_extension.right"];
+  return {
+    age: 46,
+    sex: "male",
+    symptom_duration_days: day,
+    pain_score: pain,
+    evidence: [
+      ...present.map((id) => ({ id, state: "present" })),
+      ...absent.map((id) => ({ id, state: "absent" })),
+      { id: "weakness.great_toe_extension.left", state: weakness ? "present" : "absent" },
+      { id: "urinary_retention", state: retention ? "present" : "absent" },
+    ],
+  };
+}
+const COURSE = [
+  episodeCase(10, 7),
+  episodeCase(20, 7, { weakness: true }),
+  episodeCase(30, 8, { weakness: true, retention: true }),
+  episodeCase(50, 7, { weakness: true }),
+];
+
+let episodeServer = null;
+let episode = null;
+/// The server and an episode with the course posted to it, made once for the timeline tests.
+async function courseEpisode() {
+  if (!episode) {
+    episodeServer = await keyedServer();
+    const created = await postJson(episodeServer, "/v1/episodes", { subject: "mrn-browser-1" });
+    for (const kase of COURSE) await postJson(episodeServer, `/v1/episodes/${created.id}/assessments`, kase);
+    const response = await fetch(`${episodeServer.base}/v1/episodes/${created.id}`, {
+      headers: { accept: "application/json", authorization: `Bearer ${episodeServer.key}` },
+    });
+    assert.equal(response.status, 200);
+    episode = await response.json();
+  }
+  return { server: episodeServer, episode };
+}
+
+after(async () => {
+  await episodeServer?.stop();
+});
+
+/// Fills in the key and the episode id and shows the timeline (or its error).
+async function showTimeline(page, key, id) {
+  await page.fill("#tl-key", key);
+  await page.fill("#tl-episode", id);
+  const answer = page.waitForResponse((r) => new URL(r.url()).pathname.startsWith("/v1/episodes/"));
+  await page.click("#tl-show");
+  await answer;
+  await page.waitForFunction(() => !document.getElementById("tl-show").disabled);
+}
+
+for (const viewport of Object.keys(VIEWPORTS)) {
+  test(`clinician: an episode's timeline draws triage, pain and root per visit, with the alerts marked (${viewport})`, async () => {
+    const { server, episode: ep } = await courseEpisode();
+    assert.equal(ep.assessments.length, COURSE.length);
+    assert.equal(ep.assessments[2].assessment.triage.level, "emergency", "urinary retention with leg pain is an emergency");
+    assert.ok(ep.alerts.length >= 1, "the worsening course raised alerts");
+
+    const { page, checkpoint, finish } = await open(viewport, "clinician-timeline", { base: server.base });
+    await page.goto(`${server.base}/clinician`);
+    await page.locator("#timeline-form").waitFor();
+    await page.locator("#timeline").scrollIntoViewIfNeeded();
+    await showTimeline(page, server.key, ep.id);
+    const chart = page.locator("svg#tl-chart");
+    await chart.waitFor();
+
+    // One image to assistive technology, with a summary of the course in words.
+    assert.equal(await chart.getAttribute("role"), "img");
+    const label = await chart.getAttribute("aria-label");
+    assert.match(label, new RegExp(`${COURSE.length} assessments`));
+    assert.match(label, /Emergency/);
+    // The pain track: a point per assessment, at its score.
+    const pains = await page.locator("#tl-chart .tl-pain-point").evaluateAll((els) => els.map((e) => Number(e.dataset.pain)));
+    assert.deepEqual(pains, COURSE.map((c) => c.pain_score));
+    // The triage track: each visit at its assessment's level, the emergency at visit 3.
+    const levels = await page.locator("#tl-chart .tl-level").evaluateAll((els) => els.map((e) => e.dataset.level));
+    assert.deepEqual(levels, ep.assessments.map((a) => a.assessment.triage.level));
+    assert.equal(await page.locator('#tl-chart .tl-level[data-visit="3"]').getAttribute("data-level"), "emergency");
+    // The root track: the leading root of each assessment, L5 on the left first.
+    const roots = await page.locator("#tl-chart .tl-root").evaluateAll((els) => els.map((e) => `${e.dataset.root}.${e.dataset.side}`));
+    assert.deepEqual(roots, ep.assessments.map((a) => `${a.assessment.roots[0].root}.${a.assessment.roots[0].side}`));
+    assert.equal(await page.locator('#tl-chart .tl-root[data-visit="1"] .tl-root-name').textContent(), "L5 left");
+    // The axis: visit, date and symptom day.
+    assert.match(await page.locator('#tl-chart .tl-axis-label[data-visit="3"]').textContent(), /Visit 3.*Day 30/);
+    // The alerts: a marker at each assessment that raised any, titled with their texts.
+    const raisedAt = [...new Set(ep.alerts.map((a) => ep.assessments.findIndex((r) => r.id === a.assessment_id) + 1))];
+    const markers = page.locator("#tl-chart .tl-alert");
+    assert.deepEqual(await markers.evaluateAll((els) => els.map((e) => Number(e.dataset.visit))), raisedAt);
+    for (let i = 0; i < raisedAt.length; i += 1) {
+      const title = await markers.nth(i).locator("title").textContent();
+      for (const alert of ep.alerts.filter((a) => a.assessment_id === ep.assessments[raisedAt[i] - 1].id)) {
+        assert.ok(title.includes(alert.text), `the marker at visit ${raisedAt[i]} names "${alert.text}"`);
+      }
+    }
+    // The visit that raised the emergency raised an alert about it.
+    assert.ok(raisedAt.includes(3), "visit 3 raised an alert");
+    // The table: a row per assessment, and every alert in the row of its assessment.
+    const table = page.locator('[data-table="timeline"]');
+    assert.equal(await table.locator("tbody tr").count(), COURSE.length);
+    assert.match(await table.locator("tbody tr").nth(2).textContent(), /Emergency/);
+    const listed = await table.locator("[data-alert-kind]").evaluateAll((els) => els.map((e) => [e.dataset.alertKind, e.textContent]));
+    assert.equal(listed.length, ep.alerts.length);
+    ep.alerts.forEach((alert, i) => {
+      assert.equal(listed[i][0], alert.kind);
+      assert.ok(listed[i][1].includes(alert.text), listed[i][1]);
+    });
+    // The key is kept nowhere but in its field.
+    assert.equal(await page.evaluate(() => localStorage.length + sessionStorage.length), 0);
+    assert.ok(!page.url().includes(server.key));
+    await checkpoint("timeline");
+    await finish();
+  });
+}
+
+test("clinician: an episode's timeline says clearly when the key or the episode id is wrong", async () => {
+  const { server, episode: ep } = await courseEpisode();
+  // The 401 and 404 answers are asked for here, and the browser logs each failed request.
+  const { page, checkpoint, finish } = await open("desktop", "clinician-timeline-errors", {
+    base: server.base,
+    expected: /^Failed to load resource: the server responded with a status of (401|404)\b/,
+  });
+  await page.goto(`${server.base}/clinician`);
+  await page.locator("#timeline-form").waitFor();
+  // Nothing entered: each field says what it needs, and nothing is sent.
+  let sent = 0;
+  page.on("request", (request) => {
+    if (new URL(request.url()).pathname.startsWith("/v1/episodes")) sent += 1;
+  });
+  await page.click("#tl-show");
+  assert.equal(await page.locator("#tl-key").getAttribute("aria-invalid"), "true");
+  assert.equal(await page.locator("#tl-episode").getAttribute("aria-invalid"), "true");
+  assert.match(await page.locator("#tl-key-error").textContent(), /API key/);
+  assert.equal(sent, 0);
+  await checkpoint("fields-required");
+  await showTimeline(page, "not-a-key", ep.id);
+  assert.equal(await page.locator("#tl-output .tl-error").getAttribute("data-status"), "401");
+  assert.match(await page.locator("#tl-output .tl-error").textContent(), /API key was not accepted/);
+  await checkpoint("bad-key");
+  await showTimeline(page, server.key, "no-such-episode");
+  await page.locator('#tl-output .tl-error[data-status="404"]').waitFor();
+  assert.match(await page.locator("#tl-output .tl-error").textContent(), /No episode with this id/);
+  assert.equal(await page.locator("#tl-chart").count(), 0);
+  await checkpoint("unknown-episode");
   await finish();
 });

@@ -284,6 +284,29 @@ class FhirChecks(unittest.TestCase):
         inner["entry"][0]["resource"] = with_subject(OBSERVATION, "urn:uuid:00000000-0000-4000-8000-000000000000")
         self.assertFails(bundle((U1, PATIENT), (U2, inner)), "entry[1].resource.entry[0].resource.subject.reference")
 
+    def test_nested_bundle_entries_are_checked_entry_by_entry(self):
+        # An episode's Bundle holds each assessment's results Bundle: every entry of a nested
+        # Bundle goes through its own model and every check above, with the nested path.
+        def episode(inner_resource, inner_url=U3):
+            inner = bundle((inner_url, inner_resource))
+            inner["id"] = "inner"
+            return bundle((U1, PATIENT), (U2, inner))
+
+        self.assertEqual(self.errors(episode(with_subject(OBSERVATION, U1))), [])
+        self.assertFails(episode(dict(OBSERVATION, foo=1)), "entry[1].resource.entry[0].resource.foo: extra fields not permitted")
+        self.assertFails(episode({k: v for k, v in OBSERVATION.items() if k != "status"}),
+                         "entry[1].resource.entry[0].resource.status")
+        self.assertFails(episode(dict(PATIENT, gender="f")), "entry[1].resource.entry[0].resource.gender: code 'f'")
+        self.assertFails(episode(dict(PATIENT, active="true")), "entry[1].resource.entry[0].resource.active: JSON string")
+        self.assertFails(episode(dict(PATIENT, id="")), "entry[1].resource.entry[0].resource.id: empty string")
+        self.assertFails(episode(PATIENT, inner_url="urn:uuid:1234"), "entry[1].resource.entry[0].fullUrl")
+        # The outer Bundle's entries do not see into a nested one, nor one nested Bundle into
+        # its sibling: only the enclosing Bundles' fullUrls are known inside.
+        self.assertFails(bundle((U1, with_subject(OBSERVATION, U3)), (U2, bundle((U3, PATIENT)))),
+                         f"entry[0].resource.subject.reference: reference '{U3}' does not resolve")
+        sibling = bundle((U1, bundle((U3, PATIENT))), (U2, bundle((U3.replace("f03", "f04"), with_subject(OBSERVATION, U3)))))
+        self.assertFails(sibling, f"entry[1].resource.entry[0].resource.subject.reference: reference '{U3}' does not resolve")
+
     # contained
     def test_contained_reference_resolves(self):
         qr = {

@@ -107,7 +107,7 @@ pub fn case_from_value(engine: &Engine, value: &Value) -> Result<Case, ContractE
     for key in obj.keys() {
         if !FIELDS.contains(&key.as_str()) {
             return Err(ContractError::Invalid {
-                path: key.clone(),
+                path: member("$", key),
                 message: "unknown field; a case has id, age, sex, symptom_duration_days, pain_score, evidence and mode".to_string(),
                 suggestions: radiculo_kb::vocab::closest(key, &FIELDS)
                     .map(String::from)
@@ -230,6 +230,23 @@ pub fn case_from_value(engine: &Engine, value: &Value) -> Result<Case, ContractE
     Ok(case)
 }
 
+/// The path of the member `key` of the object at `parent` (`$` for the case itself):
+/// `parent.key`, or just `key` at the top; but `parent["key"]` (the key as a JSON string) for a
+/// key that is empty or holds a dot, a bracket, a quote, a space or a control character, so
+/// that such a key names its own member and not another (`evidence[0].id`) or none (fuzzing
+/// found an empty key giving an empty path).
+fn member(parent: &str, key: &str) -> String {
+    let plain = !key.is_empty()
+        && !key
+            .chars()
+            .any(|c| matches!(c, '.' | '[' | ']' | '"') || c.is_whitespace() || c.is_control());
+    match (plain, parent) {
+        (true, "$") => key.to_string(),
+        (true, _) => format!("{parent}.{key}"),
+        (false, _) => format!("{parent}[{}]", Value::String(key.to_string())),
+    }
+}
+
 fn integer(v: &Value, path: &str) -> Result<u64, ContractError> {
     match v {
         Value::Number(n) => match n.as_u64() {
@@ -266,7 +283,7 @@ fn evidence_item(
     for key in obj.keys() {
         if key != "id" && key != "state" {
             return Err(ContractError::invalid(
-                format!("{path}.{key}"),
+                member(&path, key),
                 "unknown field; an evidence item has id and state",
             ));
         }

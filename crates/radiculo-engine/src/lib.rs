@@ -12,11 +12,13 @@
 //! - [`safety`]: red flags, triage and the plan (deterministic, applied after the model);
 //! - `blind`: which red-flag findings each model-reading triage rule must not read;
 //! - `question`: the next most useful question;
+//! - `course`: alerts over a course of assessments of one episode ([`Engine::course_alerts`]);
 //! - [`bn`]: the compiled model as a discrete Bayesian network, written as BIF or XMLBIF.
 #![deny(missing_docs)]
 
 mod blind;
 pub mod bn;
+mod course;
 mod infer;
 mod question;
 pub mod safety;
@@ -28,6 +30,7 @@ use radiculo_kb::{
     AdviceDef, ConditionDef, FindingId, FindingSet, Kb, Mechanism, Side, TriageLevel,
 };
 
+pub use course::{Alert, AlertKind, Visit};
 pub use question::{PAIN_SCORE, Question, QuestionKind};
 pub use safety::{RaisedFlag, ReasonRef, ReasonTexts, Triage, TriageReason};
 pub use tables::{MAX_AGE, MIN_AGE};
@@ -407,12 +410,23 @@ impl Engine {
     fn infer(&self, case: &Case) -> Inferred {
         let obs = infer::Observation::new(&self.tables, &case.evidence);
         let post = infer::posterior(&self.tables, &self.case_prior(case, true), &obs);
-        let m = infer::marginals(
+        let mut m = infer::marginals(
             &self.tables,
             &post,
             self.kb.model.conditions.len(),
             self.kb.model.reported_roots,
         );
+        // A sum of posterior probabilities can round to just above 1 (1.0000000000000002 for a
+        // mechanism all but certain, found by fuzzing); a reported probability is at most 1.
+        let roots = m.roots.as_flattened_mut();
+        for p in m
+            .conditions
+            .iter_mut()
+            .chain(&mut m.mechanisms)
+            .chain(roots)
+        {
+            *p = p.min(1.0);
+        }
         Inferred { obs, post, m }
     }
 

@@ -560,6 +560,7 @@ fn grow(kb: &Kb, response: &Value, form: Option<&Contained>, grown: Grown) -> Va
         value_code: None,
         value_coding: None,
         value_codeable_concept: None,
+        value_reference: None,
     };
     let mut qr = response.clone();
     let qr_map = (qr.as_object_mut()).expect("the response is checked to be an object");

@@ -18,7 +18,14 @@
 //! shown when the person's record is opened.
 //!
 //! Every entry's `fullUrl` is a `urn:uuid:` made (UUID v5) from a seed the caller gives, so
-//! the same seed gives the same Bundle: the server seeds each request with a random UUID.
+//! the same seed gives the same Bundle: the server seeds each request with a random UUID (and
+//! a stored assessment with its record id).
+//!
+//! An assessment of an episode (`in_episode`) is the same Bundle with each Observation and the
+//! ClinicalImpression naming the episode through the core extension `workflow-episodeOfCare`,
+//! the one way R4 gives them to say so (their `encounter` is an Encounter, which an episode is
+//! not; the RiskAssessment is not in the extension's context, and is reached from the
+//! ClinicalImpression's `supportingInfo`).
 
 use std::borrow::Borrow;
 
@@ -32,7 +39,7 @@ use uuid::Uuid;
 use crate::CANONICAL;
 use crate::codes::{self, ICD10CM, SNOMED, System};
 use crate::types::{
-    Annotation, Bundle, ClinicalImpression, CodeableConcept, Coding, Entry, Identifier,
+    Annotation, Bundle, ClinicalImpression, CodeableConcept, Coding, Entry, Extension, Identifier,
     ImpressionFinding, Investigation, Observation, Patient, Prediction, Reference, Resource,
     RiskAssessment,
 };
@@ -41,6 +48,10 @@ use crate::types::{
 pub const OBSERVATION_CATEGORY: &str = "http://terminology.hl7.org/CodeSystem/observation-category";
 /// HL7's reasons for a missing value.
 pub const DATA_ABSENT_REASON: &str = "http://terminology.hl7.org/CodeSystem/data-absent-reason";
+/// The core extension by which an Observation or a ClinicalImpression names its episode of
+/// care (R4's `workflow-episodeOfCare`, a `valueReference`).
+pub const EPISODE_OF_CARE_EXTENSION: &str =
+    "http://hl7.org/fhir/StructureDefinition/workflow-episodeOfCare";
 
 /// Who the assessment is of.
 #[derive(Debug, Clone, Copy)]
@@ -52,6 +63,10 @@ pub enum Subject<'a> {
     /// No Patient: the Bundle carries one with what the case knows of the person (the sex;
     /// the age is an Observation, as FHIR's Patient has only a birth date).
     FromCase,
+    /// A person the caller knows by its own opaque reference (an episode's subject): the
+    /// Bundle carries a Patient with that identifier (no system: the namespace is the
+    /// caller's) and what the case knows of the person, as for `FromCase`. Never a name.
+    Identified(&'a str),
 }
 
 /// What the caller knows of the assessment beyond the case.
@@ -75,13 +90,58 @@ pub fn results<E: Borrow<Engine>>(
     assessment: &Assessment<'_>,
     context: &Context<'_>,
 ) -> Bundle {
+    build(writer, case, assessment, context, None)
+}
+
+/// The results of an assessment of an episode: the Bundle of [`results`], whose Observations
+/// and ClinicalImpression name the EpisodeOfCare `episode` (a reference to it).
+pub fn in_episode<E: Borrow<Engine>>(
+    writer: &JsonWriter<E>,
+    case: &Case,
+    assessment: &Assessment<'_>,
+    context: &Context<'_>,
+    episode: &str,
+) -> Bundle {
+    build(writer, case, assessment, context, Some(episode))
+}
+
+/// The `urn:uuid:` of the part `part` of what the seed `seed` names: a UUID v5 in radiculo's
+/// namespace, so that the same seed and part always give the same one.
+pub(crate) fn urn(seed: &str, part: &str) -> String {
+    let namespace = Uuid::new_v5(&Uuid::NAMESPACE_URL, CANONICAL.as_bytes());
+    let id = Uuid::new_v5(&namespace, format!("{seed}#{part}").as_bytes());
+    format!("urn:uuid:{id}")
+}
+
+/// The `urn:uuid:` of the results Bundle seeded with `seed`: its identifier, and its
+/// `fullUrl` where it is an entry of another Bundle.
+pub(crate) fn bundle_urn(seed: &str) -> String {
+    urn(seed, "bundle")
+}
+
+fn build<E: Borrow<Engine>>(
+    writer: &JsonWriter<E>,
+    case: &Case,
+    assessment: &Assessment<'_>,
+    context: &Context<'_>,
+    episode: Option<&str>,
+) -> Bundle {
     let kb = writer.engine().kb();
     let model = writer.model(case, assessment);
-    let namespace = Uuid::new_v5(&Uuid::NAMESPACE_URL, CANONICAL.as_bytes());
-    let urn = |part: &str| {
-        let id = Uuid::new_v5(&namespace, format!("{}#{part}", context.seed).as_bytes());
-        format!("urn:uuid:{id}")
-    };
+    let urn = |part: &str| urn(context.seed, part);
+    let extension: Vec<Extension> = episode
+        .map(|episode| Extension {
+            url: EPISODE_OF_CARE_EXTENSION.to_string(),
+            value_boolean: None,
+            value_integer: None,
+            value_string: None,
+            value_code: None,
+            value_coding: None,
+            value_codeable_concept: None,
+            value_reference: Some(Reference::to(episode)),
+        })
+        .into_iter()
+        .collect();
     let mut entry = Vec::new();
     let subject = match context.subject {
         Subject::Reference(reference) => Reference::to(reference),
@@ -92,11 +152,19 @@ pub fn results<E: Borrow<Engine>>(
             });
             Reference::to(&urn("patient"))
         }
-        Subject::FromCase => {
+        Subject::FromCase | Subject::Identified(_) => {
+            let identifier = match context.subject {
+                Subject::Identified(value) => vec![Identifier {
+                    system: None,
+                    value: value.to_string(),
+                }],
+                _ => Vec::new(),
+            };
             entry.push(Entry {
                 full_url: urn("patient"),
                 resource: Resource::Patient(Patient {
                     resource_type: "Patient",
+                    identifier,
                     gender: case.sex.map(Sex::as_str),
                 }),
             });
@@ -118,6 +186,7 @@ pub fn results<E: Borrow<Engine>>(
     let observation = |code: Coding, category: &str, value: Value| {
         let mut o = Observation {
             resource_type: "Observation",
+            extension: extension.clone(),
             status: "final",
             category: vec![CodeableConcept::coded(category_coding(category))],
             code: CodeableConcept::coded(code),
@@ -159,17 +228,15 @@ pub fn results<E: Borrow<Engine>>(
         let value = case.state(f).map_or(Value::Null, Value::Bool);
         observations.push(observation(coding, category, value));
     }
-    let basis: Vec<Reference> = (0..observations.len())
-        .map(|i| Reference::to(&urn(&format!("observation/{i}"))))
+    let full_urls: Vec<String> = (0..observations.len())
+        .map(|i| urn(&format!("observation/{i}")))
         .collect();
+    let basis: Vec<Reference> = full_urls.iter().map(|url| Reference::to(url)).collect();
     entry.extend(
         observations
             .into_iter()
-            .zip(&basis)
-            .map(|(resource, reference)| Entry {
-                full_url: reference.reference.clone(),
-                resource,
-            }),
+            .zip(full_urls)
+            .map(|(resource, full_url)| Entry { full_url, resource }),
     );
 
     let risk = risk_assessment(kb, &model, subject.clone(), context, basis.clone());
@@ -177,7 +244,7 @@ pub fn results<E: Borrow<Engine>>(
         full_url: urn("risk-assessment"),
         resource: Resource::RiskAssessment(risk),
     });
-    let impression = clinical_impression(
+    let mut impression = clinical_impression(
         kb,
         &model,
         subject,
@@ -185,16 +252,17 @@ pub fn results<E: Borrow<Engine>>(
         basis,
         Reference::to(&urn("risk-assessment")),
     );
+    impression.extension = extension;
     entry.push(Entry {
         full_url: urn("clinical-impression"),
         resource: Resource::ClinicalImpression(impression),
     });
     Bundle {
         resource_type: "Bundle",
-        identifier: Identifier {
-            system: "urn:ietf:rfc:3986".to_string(),
-            value: urn("bundle"),
-        },
+        identifier: Some(Identifier {
+            system: Some("urn:ietf:rfc:3986".to_string()),
+            value: bundle_urn(context.seed),
+        }),
         kind: "collection",
         timestamp: context.timestamp.to_string(),
         entry,
@@ -328,6 +396,7 @@ fn clinical_impression(
         .collect();
     ClinicalImpression {
         resource_type: "ClinicalImpression",
+        extension: Vec::new(),
         status: "completed",
         code: CodeableConcept::text("Triage of back-related leg pain"),
         description: format!(

@@ -9,6 +9,8 @@
 //! - `response`: a QuestionnaireResponse to it read into a case, or every issue with where;
 //! - `bundle`: an assessment's results as a `collection` Bundle (Observations, a
 //!   RiskAssessment, a ClinicalImpression);
+//! - `episode`: an episode as a `collection` Bundle: its EpisodeOfCare, each assessment's
+//!   results Bundle, a DetectedIssue per alert of its course;
 //! - `operation`: what `$assess` takes, and its OperationDefinition;
 //! - `adaptive`: SDC's adaptive questionnaire (`$next-question`): the interview asked through
 //!   a QuestionnaireResponse whose contained Questionnaire grows by one question a call;
@@ -26,6 +28,7 @@ pub mod bundle;
 pub mod capability;
 pub mod cds;
 pub mod codes;
+pub mod episode;
 pub mod fill;
 pub mod observations;
 pub mod operation;

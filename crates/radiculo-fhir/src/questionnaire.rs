@@ -236,6 +236,7 @@ pub(crate) fn number(
         value_code: None,
         value_coding: None,
         value_codeable_concept: None,
+        value_reference: None,
     };
     QuestionnaireItem {
         extension: (min.map(|v| bound(MIN_VALUE, v)).into_iter())

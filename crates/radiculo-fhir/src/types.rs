@@ -55,28 +55,49 @@ impl CodeableConcept {
     }
 }
 
-/// `Reference`: a link to another resource (in a Bundle, an entry's `fullUrl`).
+/// `Reference`: a link to another resource (in a Bundle, an entry's `fullUrl`), or a logical
+/// reference by the resource's identifier alone.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Reference {
-    pub reference: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identifier: Option<Identifier>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub display: Option<String>,
 }
 
 impl Reference {
-    /// A reference without display.
+    /// A literal reference without display.
     pub fn to(reference: &str) -> Reference {
         Reference {
-            reference: reference.to_string(),
+            reference: Some(reference.to_string()),
+            kind: None,
+            identifier: None,
+            display: None,
+        }
+    }
+
+    /// A logical reference to a resource of type `kind` by its identifier alone (no literal
+    /// reference, no display): a resource radiculo knows only by the caller's id for it.
+    pub fn by_identifier(kind: &'static str, identifier: Identifier) -> Reference {
+        Reference {
+            reference: None,
+            kind: Some(kind),
+            identifier: Some(identifier),
             display: None,
         }
     }
 }
 
-/// `Identifier`.
+/// `Identifier`. The `system` is absent where radiculo does not know the namespace of the
+/// value (a client's own reference for a person).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Identifier {
-    pub system: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub system: Option<String>,
     pub value: String,
 }
 
@@ -97,6 +118,8 @@ pub struct Extension {
     pub value_coding: Option<Coding>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_codeable_concept: Option<CodeableConcept>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_reference: Option<Reference>,
 }
 
 /// `Meta`: the profiles a resource claims.
@@ -375,6 +398,8 @@ pub struct Annotation {
 #[serde(rename_all = "camelCase")]
 pub struct Observation {
     pub resource_type: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extension: Vec<Extension>,
     pub status: &'static str,
     pub category: Vec<CodeableConcept>,
     pub code: CodeableConcept,
@@ -438,6 +463,8 @@ pub struct ImpressionFinding {
 #[serde(rename_all = "camelCase")]
 pub struct ClinicalImpression {
     pub resource_type: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extension: Vec<Extension>,
     pub status: &'static str,
     pub code: CodeableConcept,
     pub description: String,
@@ -452,11 +479,14 @@ pub struct ClinicalImpression {
 }
 
 /// `Patient`, as far as an assessment knows the person: only the sex, when no Patient was
-/// given (FHIR's Patient has no age; the age is an Observation).
+/// given (FHIR's Patient has no age; the age is an Observation), and the caller's opaque
+/// identifier for the person when it gave one (never a name).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Patient {
     pub resource_type: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub identifier: Vec<Identifier>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gender: Option<&'static str>,
 }
@@ -469,6 +499,10 @@ pub enum Resource {
     RiskAssessment(RiskAssessment),
     ClinicalImpression(ClinicalImpression),
     Patient(Patient),
+    EpisodeOfCare(EpisodeOfCare),
+    DetectedIssue(DetectedIssue),
+    /// A Bundle in a Bundle: an assessment's results in its episode's Bundle.
+    Bundle(Box<Bundle>),
     /// A resource as it was given (the QuestionnaireResponse assessed, the caller's Patient).
     Given(serde_json::Value),
 }
@@ -486,11 +520,51 @@ pub struct Entry {
 #[serde(rename_all = "camelCase")]
 pub struct Bundle {
     pub resource_type: &'static str,
-    pub identifier: Identifier,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identifier: Option<Identifier>,
     #[serde(rename = "type")]
     pub kind: &'static str,
     pub timestamp: String,
     pub entry: Vec<Entry>,
+}
+
+/// `Period`: from `start`, to `end` when it has one.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Period {
+    pub start: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end: Option<String>,
+}
+
+/// `EpisodeOfCare`: one person's assessments over time, from the episode's creation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EpisodeOfCare {
+    pub resource_type: &'static str,
+    pub id: String,
+    pub status: &'static str,
+    pub patient: Reference,
+    pub period: Period,
+}
+
+/// `DetectedIssue.evidence`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Evidence {
+    pub detail: Vec<Reference>,
+}
+
+/// `DetectedIssue`: an alert of an episode's course, found at one assessment.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DetectedIssue {
+    pub resource_type: &'static str,
+    pub status: &'static str,
+    pub code: CodeableConcept,
+    pub patient: Reference,
+    pub identified_date_time: String,
+    pub implicated: Vec<Reference>,
+    pub evidence: Vec<Evidence>,
+    pub detail: String,
 }
 
 /// `OperationDefinition.parameter`.

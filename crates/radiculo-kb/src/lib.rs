@@ -36,6 +36,7 @@ pub fn embedded() -> &'static [(&'static str, &'static str)] {
         ("triage.toml", include_str!("../../../kb/triage.toml")),
         ("advice.toml", include_str!("../../../kb/advice.toml")),
         ("questions.toml", include_str!("../../../kb/questions.toml")),
+        ("alerts.toml", include_str!("../../../kb/alerts.toml")),
     ]
 }
 
@@ -78,6 +79,8 @@ pub struct Kb {
     pub likelihood_words: Vec<LikelihoodWordDef>,
     /// What the pages show of an assessment.
     pub presentation: PresentationDef,
+    /// The alert rules over a course of assessments.
+    pub alerts: AlertRules,
     /// Every finding that raises a red flag on its own (without a further condition): the
     /// findings the "a red flag never lowers the level" guarantee is about.
     pub red_flag_findings: FindingSet,
@@ -667,6 +670,111 @@ impl Kb {
             .find(|w| p >= w.at_least)
             .or(self.likelihood_words.last())
             .map_or("", |w| w.word.as_str())
+    }
+}
+
+/// The alert rules over a course of assessments of one episode (`alerts.toml`): what makes an
+/// assessment worth a clinician's attention next to the earlier ones. The engine's
+/// `course_alerts` applies them; an alert never changes an assessment or its triage.
+#[derive(Debug, Clone)]
+pub struct AlertRules {
+    /// A red flag raised now and not at the previous assessment (`{flag}`: its clinician text).
+    pub new_red_flag: AlertDef,
+    /// A triage level above the previous assessment's (`{from}`, `{to}`: the levels' labels).
+    pub triage_raised: AlertDef,
+    /// A motor or reflex deficit present now and not at the previous assessment.
+    pub new_deficit: NewDeficitDef,
+    /// Pain not clearly better than at the first assessment with a pain score, late enough.
+    pub not_improving: NotImprovingDef,
+    /// Radicular pain at every assessment, late enough.
+    pub persisting_radicular_pain: PersistingRadicularPainDef,
+    /// When a pain score is clearly better than an earlier one.
+    pub pain_clearly_better: PainClearlyBetterDef,
+}
+
+/// An alert's text for clinicians and its source.
+#[derive(Debug, Clone)]
+pub struct AlertDef {
+    /// The text, with its placeholders (`{flag}`, `{day}`, ...) unfilled.
+    pub text: String,
+    /// The guidance behind it.
+    pub source: SourceRef,
+    /// The source ids joined with `+`, as the knowledge base writes them.
+    pub source_ids: String,
+}
+
+impl AlertDef {
+    /// The text with each `{key}` replaced by its value.
+    pub fn render(&self, values: &[(&str, &str)]) -> String {
+        let mut text = self.text.clone();
+        for (key, value) in values {
+            text = text.replace(&format!("{{{key}}}"), value);
+        }
+        text
+    }
+}
+
+/// The `new_deficit` alert.
+#[derive(Debug, Clone)]
+pub struct NewDeficitDef {
+    /// Its text and source (`{finding}`: the finding's clinician text).
+    pub alert: AlertDef,
+    /// The motor and reflex deficit findings.
+    pub findings: FindingSet,
+}
+
+/// The `not_improving` alert.
+#[derive(Debug, Clone)]
+pub struct NotImprovingDef {
+    /// Its text and source (`{before}`, `{now}`: the two scores; `{day}`: the day now).
+    pub alert: AlertDef,
+    /// Raised only from this many days after the symptoms began.
+    pub from_day: f64,
+    /// The source of `from_day`.
+    pub from_day_source: SourceRef,
+    /// Raised only when the pain score now is at least this.
+    pub pain_score_at_least: u8,
+    /// The source of `pain_score_at_least`.
+    pub pain_score_at_least_source: SourceRef,
+}
+
+/// The `persisting_radicular_pain` alert.
+#[derive(Debug, Clone)]
+pub struct PersistingRadicularPainDef {
+    /// Its text and source (`{day}`: the day now).
+    pub alert: AlertDef,
+    /// Raised only from this many days after the symptoms began.
+    pub from_day: f64,
+    /// The source of `from_day`.
+    pub from_day_source: SourceRef,
+    /// An assessment's pain is radicular when P(radicular) is at least this.
+    pub radicular_at_least: f64,
+    /// The source of `radicular_at_least`.
+    pub radicular_at_least_source: SourceRef,
+    /// Not raised while the pain is clearly better than at the first assessment with a score.
+    pub unless_pain_clearly_better: bool,
+}
+
+/// A pain score is clearly better than an earlier one when it is lower by at least `points`
+/// and by at least `fraction` of the earlier score.
+#[derive(Debug, Clone)]
+pub struct PainClearlyBetterDef {
+    /// The fewest points lower.
+    pub points: f64,
+    /// The source of `points`.
+    pub points_source: SourceRef,
+    /// The smallest fraction of the earlier score lower.
+    pub fraction: f64,
+    /// The source of `fraction`.
+    pub fraction_source: SourceRef,
+}
+
+impl PainClearlyBetterDef {
+    /// Whether the score `now` is clearly better than the score `before` (0 to 10 each).
+    pub fn holds(&self, before: u8, now: u8) -> bool {
+        let drop = f64::from(before) - f64::from(now);
+        // A drop of exactly the fraction counts: 0.3 * 7 is 2.1000000000000001 in binary.
+        drop >= self.points && drop >= self.fraction * f64::from(before) - 1e-9
     }
 }
 

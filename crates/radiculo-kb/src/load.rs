@@ -18,6 +18,7 @@
 //! | KB014 | a red-flag finding of the contract that raises no red flag, or that a person can report but no mandatory group asks |
 //! | KB015 | too many findings or roots for the engine's sets (256 findings, 16 roots) |
 //! | KB016 | (warning) a source that nothing cites |
+//! | KB017 | an alert rule's threshold out of its range, an empty deficit list, or a text without its placeholder or naming a triage level |
 
 use indexmap::IndexMap;
 
@@ -27,11 +28,12 @@ use crate::vocab::{
     Shape, Side, Vocabulary,
 };
 use crate::{
-    AdviceDef, AgeFactorDef, Audience, ConditionDef, ConditionFindingDef, DefaultTriageDef,
-    Diagnostic, GroupDef, HypSide, IfNewDef, Kb, KbError, LesionDef, LevelDef, LikelihoodWordDef,
-    MAX_ROOTS, Mechanism, Model, NumberQuestionDef, Predicate, PresentationDef, REGION_STATES,
-    RedFlagDef, RootFindingDef, RuleDef, ScreenDef, ScreenReasonDef, SourceDef, SourceRef,
-    TriageLevel, TriageLevelDef, WhyDef, contract,
+    AdviceDef, AgeFactorDef, AlertDef, AlertRules, Audience, ConditionDef, ConditionFindingDef,
+    DefaultTriageDef, Diagnostic, GroupDef, HypSide, IfNewDef, Kb, KbError, LesionDef, LevelDef,
+    LikelihoodWordDef, MAX_ROOTS, Mechanism, Model, NewDeficitDef, NotImprovingDef,
+    NumberQuestionDef, PainClearlyBetterDef, PersistingRadicularPainDef, Predicate,
+    PresentationDef, REGION_STATES, RedFlagDef, RootFindingDef, RuleDef, ScreenDef,
+    ScreenReasonDef, SourceDef, SourceRef, TriageLevel, TriageLevelDef, WhyDef, contract,
 };
 
 /// Loads and validates a knowledge base from `(file name, text)` pairs.
@@ -203,7 +205,23 @@ fn build(lx: &mut Linter, files: Vec<(&str, schema::File)>) -> Option<Kb> {
     let mut duration_model = None;
     let mut likelihood_words = Vec::new();
     let mut presentation = None;
+    let mut alerts = None;
+    let mut pain_clearly_better = None;
     for (name, file) in files {
+        once(
+            lx,
+            name,
+            "alert",
+            &mut alerts,
+            file.alert.map(|a| (name, a)),
+        );
+        once(
+            lx,
+            name,
+            "pain_clearly_better",
+            &mut pain_clearly_better,
+            file.pain_clearly_better.map(|p| (name, p)),
+        );
         once(lx, name, "why", &mut why, file.why);
         once(lx, name, "screen", &mut screen, file.screen);
         once(lx, name, "pain_score", &mut pain_score, file.pain_score);
@@ -345,6 +363,9 @@ fn build(lx: &mut Linter, files: Vec<(&str, schema::File)>) -> Option<Kb> {
     let likelihood_words = likelihood_word_defs(lx, likelihood_words);
     let presentation = required(lx, "presentation", presentation)?;
     let presentation = presentation_def(lx, presentation, &advice);
+    let alerts = required(lx, "alert", alerts)?;
+    let pain_clearly_better = required(lx, "pain_clearly_better", pain_clearly_better)?;
+    let alerts = alert_rules(lx, &cx, &levels, &red_flags, alerts, pain_clearly_better);
     let mut red_flag_findings = FindingSet::EMPTY;
     for f in red_flags.iter().filter(|f| f.when.is_none()) {
         red_flag_findings = red_flag_findings.or(&f.findings);
@@ -392,6 +413,7 @@ fn build(lx: &mut Linter, files: Vec<(&str, schema::File)>) -> Option<Kb> {
         pain_score,
         likelihood_words,
         presentation,
+        alerts,
         red_flag_findings,
         warnings: Vec::new(),
     })
@@ -620,6 +642,234 @@ fn likelihood_word_defs(
         );
     }
     out
+}
+
+/// The alert rules (`alerts.toml`). Besides sources (KB003) and finding patterns (KB007), each
+/// threshold must lie in its range, and each text must carry its kind's placeholders and, once
+/// they are filled in every way the engine can fill them, name no triage level (the alerts sit
+/// beside assessments whose triage they must not contradict): KB017.
+fn alert_rules(
+    lx: &mut Linter,
+    cx: &PredicateContext,
+    levels: &[TriageLevelDef],
+    red_flags: &[RedFlagDef],
+    (file, a): (&str, schema::Alerts),
+    (better_file, better): (&str, schema::PainClearlyBetter),
+) -> AlertRules {
+    let path = |kind: &str| format!("{file}: alert.{kind}");
+    let labels: Vec<&str> = levels.iter().map(|l| l.label.as_str()).collect();
+    let pairs: Vec<Vec<(&str, &str)>> = labels
+        .iter()
+        .flat_map(|from| {
+            labels
+                .iter()
+                .map(move |to| vec![("from", *from), ("to", *to)])
+        })
+        .collect();
+    let flags: Vec<Vec<(&str, &str)>> = red_flags
+        .iter()
+        .map(|f| vec![("flag", f.clinician.as_str())])
+        .collect();
+    let numbers = vec![vec![("before", "8"), ("now", "7"), ("day", "42")]];
+
+    let new_red_flag = alert_def(
+        lx,
+        levels,
+        &path("new_red_flag"),
+        &a.new_red_flag.text,
+        &a.new_red_flag.source,
+        &["flag"],
+        &flags,
+    );
+    let triage_raised = alert_def(
+        lx,
+        levels,
+        &path("triage_raised"),
+        &a.triage_raised.text,
+        &a.triage_raised.source,
+        &["from", "to"],
+        &pairs,
+    );
+
+    let deficit_path = path("new_deficit");
+    let findings = patterns(lx, cx, &deficit_path, &a.new_deficit.findings);
+    if a.new_deficit.findings.is_empty() {
+        lx.error(
+            "KB017",
+            format!("{deficit_path}.findings"),
+            "list the motor and reflex deficit findings".into(),
+        );
+    }
+    let deficits: Vec<Vec<(&str, &str)>> = findings
+        .iter()
+        .map(|f| vec![("finding", cx.vocab.def(f).clinician.as_str())])
+        .collect();
+    let new_deficit = NewDeficitDef {
+        alert: alert_def(
+            lx,
+            levels,
+            &deficit_path,
+            &a.new_deficit.text,
+            &a.new_deficit.source,
+            &["finding"],
+            &deficits,
+        ),
+        findings,
+    };
+
+    let n = &a.not_improving;
+    let not_path = path("not_improving");
+    let not_improving = NotImprovingDef {
+        alert: alert_def(lx, levels, &not_path, &n.text, &n.source, &[], &numbers),
+        from_day: day_threshold(lx, &not_path, &n.from_day),
+        from_day_source: lx.source(&format!("{not_path}.from_day"), &n.from_day.source),
+        pain_score_at_least: {
+            let t = &n.pain_score_at_least;
+            let ok = t.value.fract() == 0.0 && (0.0..=10.0).contains(&t.value);
+            if !ok {
+                lx.error(
+                    "KB017",
+                    format!("{not_path}.pain_score_at_least"),
+                    format!(
+                        "{} is not a pain score (a whole number from 0 to 10)",
+                        t.value
+                    ),
+                );
+            }
+            t.value.clamp(0.0, 10.0) as u8
+        },
+        pain_score_at_least_source: lx.source(
+            &format!("{not_path}.pain_score_at_least"),
+            &n.pain_score_at_least.source,
+        ),
+    };
+
+    let p = &a.persisting_radicular_pain;
+    let p_path = path("persisting_radicular_pain");
+    let radicular = p.radicular_at_least.value;
+    if !(radicular > 0.0 && radicular <= 1.0) {
+        lx.error(
+            "KB017",
+            format!("{p_path}.radicular_at_least"),
+            format!("{radicular} is not a probability in (0, 1]"),
+        );
+    }
+    let persisting_radicular_pain = PersistingRadicularPainDef {
+        alert: alert_def(lx, levels, &p_path, &p.text, &p.source, &[], &numbers),
+        from_day: day_threshold(lx, &p_path, &p.from_day),
+        from_day_source: lx.source(&format!("{p_path}.from_day"), &p.from_day.source),
+        radicular_at_least: radicular,
+        radicular_at_least_source: lx.source(
+            &format!("{p_path}.radicular_at_least"),
+            &p.radicular_at_least.source,
+        ),
+        unless_pain_clearly_better: p.unless_pain_clearly_better,
+    };
+
+    let better_path = format!("{better_file}: pain_clearly_better");
+    let points = better.points.value;
+    if !(points > 0.0 && points <= 10.0) {
+        lx.error(
+            "KB017",
+            format!("{better_path}.points"),
+            format!("{points} is not a drop in points on a 0-10 scale, in (0, 10]"),
+        );
+    }
+    let fraction = better.fraction.value;
+    if !(fraction > 0.0 && fraction < 1.0) {
+        lx.error(
+            "KB017",
+            format!("{better_path}.fraction"),
+            format!("{fraction} is not a fraction in (0, 1)"),
+        );
+    }
+    let pain_clearly_better = PainClearlyBetterDef {
+        points,
+        points_source: lx.source(&format!("{better_path}.points"), &better.points.source),
+        fraction,
+        fraction_source: lx.source(&format!("{better_path}.fraction"), &better.fraction.source),
+    };
+
+    AlertRules {
+        new_red_flag,
+        triage_raised,
+        new_deficit,
+        not_improving,
+        persisting_radicular_pain,
+        pain_clearly_better,
+    }
+}
+
+/// An alert's text and source. `required` are the placeholders the text must carry; `fills`
+/// are the ways the engine fills the placeholders, each of which must name no triage level.
+fn alert_def(
+    lx: &mut Linter,
+    levels: &[TriageLevelDef],
+    path: &str,
+    text: &str,
+    source: &str,
+    required: &[&str],
+    fills: &[Vec<(&str, &str)>],
+) -> AlertDef {
+    for key in required {
+        if !text.contains(&format!("{{{key}}}")) {
+            lx.error(
+                "KB017",
+                path.into(),
+                format!("the text must name what changed with `{{{key}}}`"),
+            );
+        }
+    }
+    let mut def = AlertDef {
+        text: text.to_string(),
+        source: lx.source(path, source),
+        source_ids: String::new(),
+    };
+    def.source_ids = def.source.ids.join("+");
+    // Placeholders the kind does not fill are left in the text, which KB009 reports.
+    let mut named: Vec<&str> = Vec::new();
+    for (i, fill) in fills.iter().enumerate() {
+        let filled = def.render(fill);
+        if i == 0 {
+            lx.text(path, &filled);
+        }
+        let lower = filled.to_lowercase();
+        for level in levels {
+            if level.names.iter().any(|n| lower.contains(n.as_str()))
+                && !named.contains(&level.label.as_str())
+            {
+                named.push(&level.label);
+            }
+        }
+    }
+    if fills.is_empty() {
+        lx.text(path, text);
+    }
+    if !named.is_empty() {
+        lx.error(
+            "KB017",
+            path.into(),
+            format!(
+                "the text names the triage level(s) {named:?}: only the level tables say where to go and how fast"
+            ),
+        );
+    }
+    def
+}
+
+/// A day threshold: a number of days after the symptoms began, above 0 and at most 100 years.
+fn day_threshold(lx: &mut Linter, path: &str, t: &schema::Threshold) -> f64 {
+    if !(t.value > 0.0 && t.value <= 36_500.0) {
+        lx.error(
+            "KB017",
+            format!("{path}.from_day"),
+            format!(
+                "{} is not a day after the symptoms began, in (0, 36500]",
+                t.value
+            ),
+        );
+    }
+    t.value
 }
 
 fn once<T>(lx: &mut Linter, file: &str, table: &str, slot: &mut Option<T>, value: Option<T>) {

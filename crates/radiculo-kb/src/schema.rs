@@ -54,6 +54,77 @@ pub struct File {
     #[serde(default)]
     pub likelihood_word: Vec<LikelihoodWord>,
     pub presentation: Option<Presentation>,
+    /// The alert rules over a course of assessments (`alerts.toml`).
+    pub alert: Option<Alerts>,
+    /// When pain is clearly better than at the start of a course.
+    pub pain_clearly_better: Option<PainClearlyBetter>,
+}
+
+/// A number with the source that supports it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Threshold {
+    pub value: f64,
+    pub source: String,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Pain is clearly better when it is lower by at least `points` and by at least `fraction` of
+/// the first score.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PainClearlyBetter {
+    pub points: Threshold,
+    pub fraction: Threshold,
+}
+
+/// The alert rules, one table per kind: a kind missing or unknown is a parse error.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Alerts {
+    pub new_red_flag: AlertText,
+    pub triage_raised: AlertText,
+    pub new_deficit: NewDeficit,
+    pub not_improving: NotImproving,
+    pub persisting_radicular_pain: PersistingRadicularPain,
+}
+
+/// An alert's text for clinicians and its source.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertText {
+    pub text: String,
+    pub source: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewDeficit {
+    pub text: String,
+    pub source: String,
+    /// Patterns of the motor and reflex deficit findings.
+    pub findings: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotImproving {
+    pub text: String,
+    pub source: String,
+    pub from_day: Threshold,
+    pub pain_score_at_least: Threshold,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersistingRadicularPain {
+    pub text: String,
+    pub source: String,
+    pub from_day: Threshold,
+    pub radicular_at_least: Threshold,
+    /// Not raised while the pain is clearly better than at the first scored assessment.
+    pub unless_pain_clearly_better: bool,
 }
 
 /// What a triage level tells the person and the clinician, and the phrases that name it.

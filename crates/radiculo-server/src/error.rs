@@ -39,6 +39,17 @@ pub enum Error {
         /// For an unknown finding id: the closest known ids.
         suggestions: Vec<String>,
     },
+    /// The body of `POST /v1/episodes` is JSON but not a valid episode (422).
+    #[error("the episode is invalid at {field}: {message}")]
+    InvalidEpisode {
+        /// The offending field.
+        field: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The episode holds as many assessments as it may (409).
+    #[error("the episode is full")]
+    EpisodeFull,
     /// A query parameter is malformed or out of range (400).
     #[error("invalid query parameter {field}: {message}")]
     InvalidParameter {
@@ -177,7 +188,10 @@ impl Error {
             | Error::InvalidParameter { .. }
             | Error::InvalidCdsRequest { .. } => StatusCode::BAD_REQUEST,
             Error::PrefetchMissing { .. } => StatusCode::PRECONDITION_FAILED,
-            Error::InvalidCase { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Error::InvalidCase { .. } | Error::InvalidEpisode { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            Error::EpisodeFull => StatusCode::CONFLICT,
             Error::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Error::Unauthorized => StatusCode::UNAUTHORIZED,
@@ -217,6 +231,23 @@ impl Error {
                 message.clone(),
                 Some(field.clone()),
                 (!suggestions.is_empty()).then(|| suggestions.clone()),
+            ),
+            Error::InvalidEpisode { field, message } => (
+                "invalid-episode",
+                "The episode is invalid",
+                message.clone(),
+                Some(field.clone()),
+                None,
+            ),
+            Error::EpisodeFull => (
+                "episode-full",
+                "The episode is full",
+                format!(
+                    "an episode holds at most {} assessments; start a new episode",
+                    radiculo_store::MAX_EPISODE_ASSESSMENTS
+                ),
+                None,
+                None,
             ),
             Error::InvalidParameter { field, message } => (
                 "invalid-parameter",

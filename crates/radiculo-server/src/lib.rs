@@ -14,19 +14,23 @@
 //! - [`AppState`] (`state`): what every handler shares (engine, store, limiter, metrics);
 //! - [`Error`] (`error`): the one error enum, sent as `application/problem+json`;
 //! - `auth`: bearer keys, checked against the store on every request, and the rate limit;
+//! - [`Course`] (`course`): an episode's stored assessments as a course for the engine's alert
+//!   rules (shared with `radiculo episode show`);
 //! - `limit`: the rate limit per key (or per client address on open endpoints), on `governor`;
 //! - `layers`: the request span, metrics recording and problem bodies for bare errors;
 //! - `metrics`: counters and a latency histogram in the Prometheus text format, in a
 //!   `metrics-exporter-prometheus` recorder of this server's own (no global recorder);
 //! - `http/`: one module per resource, each with its `router()`: `assess` (assess and
 //!   interview), `assessments` (stored records), `cds` (CDS Hooks: discovery, the
-//!   `radiculo-triage` service and its feedback), `reference` (findings and kb), `ops`
+//!   `radiculo-triage` service and its feedback), `episodes` (episodes and the alerts of their
+//!   course), `reference` (findings and kb), `ops`
 //!   (health, readiness, metrics, the OpenAPI document);
 //! - `openapi`: the document's frame, the request schemas and the error responses.
 #![deny(missing_docs)]
 
 mod auth;
 mod config;
+mod course;
 mod error;
 mod http;
 mod layers;
@@ -45,6 +49,7 @@ use radiculo_store::Store;
 use tokio::net::TcpListener;
 
 pub use config::{Config, MAX_BODY_BYTES, MAX_FHIR_BODY_BYTES, default_database_url};
+pub use course::Course;
 pub use error::Error;
 pub use openapi::openapi;
 pub use state::AppState;

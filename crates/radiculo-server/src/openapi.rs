@@ -62,6 +62,8 @@ pub fn openapi(engine: &Engine) -> OpenApi {
             PayloadTooLarge,
             UnsupportedMediaType,
             InvalidCase,
+            InvalidEpisode,
+            EpisodeFull,
             TooManyRequests,
             PrefetchMissing,
             Internal,
@@ -72,6 +74,7 @@ pub fn openapi(engine: &Engine) -> OpenApi {
     tags(
         (name = "assess", description = "Assessment of a case, nothing stored"),
         (name = "assessments", description = "Stored assessments, per tenant (an API key is required)"),
+        (name = "episodes", description = "One person's assessments over time, per tenant, with alerts when the course gets worse (an API key is required)"),
         (name = "reference", description = "The finding vocabulary and the knowledge base"),
         (name = "operations", description = "Health, readiness, metrics and this document"),
         (name = "cds-hooks", description = "CDS Hooks 2.0: discovery, the radiculo-triage service (patient-view) and feedback stored per tenant"),
@@ -139,6 +142,46 @@ pub enum CaseRejected {
     InvalidRequest(#[ref_response] InvalidRequest),
     #[response(status = 401)]
     Unauthorized(#[ref_response] Unauthorized),
+    #[response(status = 413)]
+    PayloadTooLarge(#[ref_response] PayloadTooLarge),
+    #[response(status = 415)]
+    UnsupportedMediaType(#[ref_response] UnsupportedMediaType),
+    #[response(status = 422)]
+    InvalidCase(#[ref_response] InvalidCase),
+    #[response(status = 429)]
+    TooManyRequests(#[ref_response] TooManyRequests),
+}
+
+/// What `POST /v1/episodes` answers when it does not create one.
+#[derive(IntoResponses)]
+#[allow(dead_code, reason = "responses for the document, never constructed")]
+pub enum EpisodeRejected {
+    #[response(status = 400)]
+    InvalidRequest(#[ref_response] InvalidRequest),
+    #[response(status = 401)]
+    Unauthorized(#[ref_response] Unauthorized),
+    #[response(status = 413)]
+    PayloadTooLarge(#[ref_response] PayloadTooLarge),
+    #[response(status = 415)]
+    UnsupportedMediaType(#[ref_response] UnsupportedMediaType),
+    #[response(status = 422)]
+    InvalidEpisode(#[ref_response] InvalidEpisode),
+    #[response(status = 429)]
+    TooManyRequests(#[ref_response] TooManyRequests),
+}
+
+/// What `POST /v1/episodes/{id}/assessments` answers when it stores nothing.
+#[derive(IntoResponses)]
+#[allow(dead_code, reason = "responses for the document, never constructed")]
+pub enum EpisodeCaseRejected {
+    #[response(status = 400)]
+    InvalidRequest(#[ref_response] InvalidRequest),
+    #[response(status = 401)]
+    Unauthorized(#[ref_response] Unauthorized),
+    #[response(status = 404)]
+    NotFound(#[ref_response] NotFound),
+    #[response(status = 409)]
+    EpisodeFull(#[ref_response] EpisodeFull),
     #[response(status = 413)]
     PayloadTooLarge(#[ref_response] PayloadTooLarge),
     #[response(status = 415)]
@@ -276,6 +319,18 @@ pub struct FhirUnassessable(#[to_schema] serde_json::Value);
 #[response(content_type = "application/problem+json")]
 #[allow(dead_code, reason = "a response for the document, never constructed")]
 pub struct PrefetchMissing(Problem);
+
+/// The body is JSON but not a valid episode: `field` names what is wrong (`subject`).
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+#[allow(dead_code, reason = "a response for the document, never constructed")]
+pub struct InvalidEpisode(Problem);
+
+/// The episode holds as many assessments as it may (200); start a new one.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+#[allow(dead_code, reason = "a response for the document, never constructed")]
+pub struct EpisodeFull(Problem);
 
 /// The server failed; the cause is logged under the response's `x-request-id`.
 #[derive(ToResponse)]

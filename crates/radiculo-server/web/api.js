@@ -1,7 +1,10 @@
 // The radiculo API, same origin only.
 
-async function call(method, path, body) {
+// `key`, when given, is sent as `Authorization: Bearer <key>` (the stored records need one).
+// A failed answer throws an Error with the HTTP `status` and the problem document.
+async function call(method, path, body, key = null) {
   const init = { method, headers: { accept: "application/json" } };
+  if (key) init.headers.authorization = `Bearer ${key}`;
   if (body !== undefined) {
     init.headers["content-type"] = "application/json";
     init.body = JSON.stringify(body);
@@ -27,6 +30,9 @@ async function call(method, path, body) {
 export const interview = (kase) => call("POST", "/v1/interview", kase);
 // A full assessment.
 export const assess = (kase) => call("POST", "/v1/assess", kase);
+// An episode with its assessments (oldest first) and the alerts of its course, read with an
+// API key.
+export const readEpisode = (id, key) => call("GET", `/v1/episodes/${encodeURIComponent(id)}`, undefined, key);
 
 let reference = null;
 // The vocabulary (`/v1/findings`) and the knowledge base (`/v1/kb`), fetched once, with a

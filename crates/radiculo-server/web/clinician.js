@@ -3,7 +3,8 @@
 // `/v1/assess` in clinician mode, with every table of the assessment. Every finding comes from
 // `/v1/findings`, so new findings appear without changing this page: a finding with a side
 // that is an examination (its category, or an examiner's finding such as a Babinski sign) is
-// a row of the grid; every other finding is in the list of its category.
+// a row of the grid; every other finding is in the list of its category. Below the form, an
+// episode's timeline (timeline.js): its stored assessments over time, read with an API key.
 //
 // A link may hand the page a case in its fragment (`/clinician#case=` and the contract case as
 // unpadded base64url JSON), as radiculo's CDS Hooks card does: a fragment is never sent to a
@@ -15,6 +16,7 @@ import { t } from "./strings.js";
 import { assess, loadReference } from "./api.js";
 import { bodyMap, KINDS, findingId, regionKey, swatch } from "./bodymap.js";
 import { clinicianResults } from "./results.js";
+import { timelineSection } from "./timeline.js";
 
 const main = document.getElementById("main");
 const REGION_FINDING = /^(pain|numbness|tingling)\.([a-z_]+)\.(left|right)$/;
@@ -166,7 +168,7 @@ function page() {
     ),
     h("p", { class: "status", id: "status", role: "status", "aria-live": "polite" }, ""),
   );
-  show(main, h("h1", {}, t("clin_title")), h("p", { class: "lead" }, t("clin_intro")), form, results);
+  show(main, h("h1", {}, t("clin_title")), h("p", { class: "lead" }, t("clin_intro")), form, results, timelineSection(reference));
 }
 
 async function submit(event) {

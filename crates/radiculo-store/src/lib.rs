@@ -398,28 +398,49 @@ impl Store {
         tenant: &str,
         id: &str,
     ) -> Result<Option<(Episode, Vec<StoredAssessment>)>, StoreError> {
+        self.read_episode(id, Some(tenant)).await
+    }
+
+    /// The episode with this id, whichever tenant's it is, and its assessments, oldest first:
+    /// for an operator's tools (`radiculo episode show`), which hold the database URL and so
+    /// every tenant's records anyway. Never for a request: those use [`Store::get_episode`].
+    pub async fn get_episode_as_operator(
+        &self,
+        id: &str,
+    ) -> Result<Option<(Episode, Vec<StoredAssessment>)>, StoreError> {
+        self.read_episode(id, None).await
+    }
+
+    async fn read_episode(
+        &self,
+        id: &str,
+        tenant: Option<&str>,
+    ) -> Result<Option<(Episode, Vec<StoredAssessment>)>, StoreError> {
         // One transaction, so that the episode and its assessments are read as of one moment
         // (an erasure between two reads would otherwise show an episode with no assessments).
         let mut tx = self.pool.begin().await.map_err(during("get episode"))?;
-        let episode = sqlx::query(
-            "SELECT id, tenant, subject, created_at FROM episodes WHERE id = $1 AND tenant = $2",
-        )
-        .bind(id)
-        .bind(tenant)
-        .fetch_optional(&mut *tx)
-        .await
-        .and_then(|row| {
-            row.map(|row| {
-                Ok(Episode {
-                    id: row.try_get(0)?,
-                    tenant: row.try_get(1)?,
-                    subject: row.try_get(2)?,
-                    created_at: row.try_get(3)?,
+        let columns = "SELECT id, tenant, subject, created_at FROM episodes WHERE id = $1";
+        let query = match tenant {
+            Some(tenant) => sqlx::query(sqlx::AssertSqlSafe(format!("{columns} AND tenant = $2")))
+                .bind(id)
+                .bind(tenant),
+            None => sqlx::query(columns).bind(id),
+        };
+        let episode = query
+            .fetch_optional(&mut *tx)
+            .await
+            .and_then(|row| {
+                row.map(|row| {
+                    Ok(Episode {
+                        id: row.try_get(0)?,
+                        tenant: row.try_get(1)?,
+                        subject: row.try_get(2)?,
+                        created_at: row.try_get(3)?,
+                    })
                 })
+                .transpose()
             })
-            .transpose()
-        })
-        .map_err(during("get episode"))?;
+            .map_err(during("get episode"))?;
         let Some(episode) = episode else {
             return Ok(None);
         };
@@ -429,7 +450,7 @@ impl Store {
         );
         let assessments = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(id)
-            .bind(tenant)
+            .bind(episode.tenant.as_str())
             .fetch_all(&mut *tx)
             .await
             .and_then(|rows| rows.iter().map(assessment_from_row).collect())

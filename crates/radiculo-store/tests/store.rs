@@ -1599,6 +1599,11 @@ async fn an_episode_holds_its_assessments_oldest_first_for_its_tenant_only() {
             4
         );
 
+        // An operator's tool reads it without naming the tenant.
+        assert_eq!(
+            store.get_episode_as_operator(&episode.id).await.unwrap(),
+            Some((episode.clone(), records.to_vec()))
+        );
         // Another tenant can neither see the episode, add to it, nor erase it.
         assert_eq!(store.get_episode(&bob, &episode.id).await.unwrap(), None);
         assert_eq!(

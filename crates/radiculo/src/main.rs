@@ -4,6 +4,7 @@
 //! 3 an evaluation below its thresholds.
 
 mod batch;
+mod episode;
 mod eval;
 mod generate;
 mod interview;
@@ -84,6 +85,8 @@ enum Command {
     Serve(radiculo_server::Config),
     /// Manage the API keys that guard stored assessments.
     Keys(keys::KeysArgs),
+    /// Episodes stored by the service: `show` prints one as a timeline with its alerts.
+    Episode(episode::EpisodeArgs),
     /// Random contract cases, one a line, for load and scale runs (`batch`): uniform over the
     /// finding vocabulary, present or absent; the same seed gives the same cases.
     Generate(generate::GenerateArgs),
@@ -328,6 +331,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Interview(args) => interview::run(&engine()?, &args),
         Command::Serve(config) => serve(config),
         Command::Keys(args) => keys::run(&args),
+        Command::Episode(args) => episode::run(&engine()?, &args),
         Command::Generate(args) => generate::run(
             &engine()?,
             &args,

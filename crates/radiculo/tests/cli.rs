@@ -17,7 +17,7 @@ const CONTRACT_EXAMPLE: &str = include_str!("../../../examples/contract-example.
 const TRIAGE_LEVELS: [&str; 5] = ["emergency", "urgent", "soon", "routine", "self_care"];
 
 /// The knowledge-base files, in the order `kb lint` is given them.
-const KB_FILES: [&str; 7] = [
+const KB_FILES: [&str; 8] = [
     "kb.toml",
     "sources.toml",
     "findings.toml",
@@ -25,6 +25,7 @@ const KB_FILES: [&str; 7] = [
     "triage.toml",
     "advice.toml",
     "questions.toml",
+    "alerts.toml",
 ];
 
 /// The workspace root (this crate lives in `crates/radiculo`).

@@ -1053,3 +1053,91 @@ fn sigterm_on_an_idle_server_exits_zero() {
     assert!(reply.body == body);
     again.stop();
 }
+
+// ---------------------------------------------------------------------------------------------
+// Episodes
+// ---------------------------------------------------------------------------------------------
+
+/// `radiculo episode show` prints the timeline of an episode stored through the service: a row
+/// per assessment, the alerts under the one that raised them, as `GET /v1/episodes/{id}` has
+/// them; an unknown id is an error naming it.
+fn episode_show_prints_the_timeline(database_url: &str, dir: &Path) {
+    let server = Server::start(database_url, dir, &[]);
+    let key = Key::create(database_url, &unique("episode"));
+    let created = server.post("/v1/episodes", &key, r#"{"subject": "mrn-000123"}"#);
+    assert_eq!(created.status, 201, "{}", created.text());
+    let episode = created.json()["id"].as_str().unwrap().to_owned();
+    let course = [
+        "1-day10.json",
+        "2-day20-weaker.json",
+        "3-day30-bladder.json",
+        "4-day50.json",
+    ];
+    for file in course {
+        let case = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../examples/course")
+                .join(file),
+        )
+        .expect("the example course");
+        let reply = server.post(&format!("/v1/episodes/{episode}/assessments"), &key, &case);
+        assert_eq!(reply.status, 201, "{file}: {}", reply.text());
+    }
+    let read = server.get(&format!("/v1/episodes/{episode}"), &key).json();
+    server.stop();
+
+    let show = |id: &str| {
+        Command::new(radiculo())
+            .args(["episode", "show", id, "--database-url", database_url])
+            .env_remove("RADICULO_DATABASE_URL")
+            .output()
+            .expect("radiculo episode show runs")
+    };
+    let output = show(&episode);
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(text.contains("subject mrn-000123"), "{text}");
+    assert!(text.contains("4 assessments"), "{text}");
+    for (n, row) in ["  1  ", "  2  ", "  3  ", "  4  "].iter().enumerate() {
+        assert!(
+            text.lines().any(|l| l.starts_with(row)),
+            "row {}: {text}",
+            n + 1
+        );
+    }
+    assert!(
+        text.contains("emergency"),
+        "the third visit's triage: {text}"
+    );
+    let alerts = read["alerts"].as_array().unwrap();
+    assert!(!alerts.is_empty(), "the course raises alerts: {read}");
+    for alert in alerts {
+        let kind = alert["kind"].as_str().unwrap();
+        let line = format!("! {kind}: {}", alert["text"].as_str().unwrap());
+        assert!(text.contains(&line), "{line} not in:\n{text}");
+    }
+    assert!(text.contains("does not diagnose"), "{text}");
+
+    let missing = show("no-such-episode");
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no-such-episode"));
+}
+
+#[test]
+fn episode_show_prints_the_timeline_on_sqlite() {
+    let dir = temp_dir();
+    episode_show_prints_the_timeline(&sqlite_url(dir.path()), dir.path());
+}
+
+#[test]
+fn episode_show_prints_the_timeline_on_postgres() {
+    let Some(url) = postgres_url("radiculo's `episode show` test on PostgreSQL") else {
+        return;
+    };
+    let dir = temp_dir();
+    episode_show_prints_the_timeline(&url, dir.path());
+}

@@ -50,7 +50,7 @@ pub struct Record<'a> {
 impl<'a> Record<'a> {
     /// The stored record, its JSON texts embedded as they are. A text that is not JSON means
     /// the database was changed behind the service's back.
-    fn of(stored: &'a StoredAssessment) -> Result<Record<'a>, Error> {
+    pub(super) fn of(stored: &'a StoredAssessment) -> Result<Record<'a>, Error> {
         let raw = |text: &'a str| {
             serde_json::from_str::<&RawValue>(text)
                 .map_err(|_| Error::Internal(format!("record {} holds invalid JSON", stored.id)))
@@ -67,7 +67,11 @@ impl<'a> Record<'a> {
 
 /// The JSON of [`Record`] for a record just stored, written around its JSON texts as they
 /// are: a `RawValue` would need them parsed again (26 KB) only to be copied back out.
-fn record_json(stored: &StoredAssessment, case_json: &str, assessment_json: &str) -> Vec<u8> {
+pub(super) fn record_json(
+    stored: &StoredAssessment,
+    case_json: &str,
+    assessment_json: &str,
+) -> Vec<u8> {
     let mut out = Vec::with_capacity(assessment_json.len() + case_json.len() + 160);
     let string = |out: &mut Vec<u8>, s: &str| {
         serde_json::to_writer(&mut *out, s).expect("writing a string to a Vec cannot fail")
@@ -117,20 +121,7 @@ async fn create(
     State(state): State<AppState>,
     body: CaseBody,
 ) -> Result<Response, Error> {
-    let assessment = state.engine.assess(&body.case, Options::default());
-    // Written once, from the contract's model with the knowledge-base texts already serialised:
-    // the same text is stored and embedded in the answer, with no second parse (a stored record read
-    // back is checked in `Record::of` instead).
-    let mut assessment_json = Vec::with_capacity(32 * 1024);
-    state
-        .json
-        .write(&body.case, &assessment, Form::Full, &mut assessment_json);
-    let assessment_json =
-        String::from_utf8(assessment_json).map_err(|e| Error::Internal(e.to_string()))?;
-    // The case is stored as compact JSON, whatever the spacing it was sent with.
-    let case_json = serde_json::from_slice::<Value>(&body.bytes)
-        .and_then(|value| serde_json::to_string(&value))
-        .map_err(|e| Error::Internal(e.to_string()))?;
+    let (case_json, assessment_json) = to_store(&state, &body)?;
     let created_at = now();
     let stored = state
         .store
@@ -149,6 +140,24 @@ async fn create(
     let mut response = super::json_bytes(StatusCode::CREATED, record);
     response.headers_mut().insert(header::LOCATION, location);
     Ok(response)
+}
+
+/// The case of `body` and its assessment as the JSON texts to store: the case compact, whatever
+/// the spacing it was sent with; the assessment written once, from the contract's model with the
+/// knowledge-base texts already serialised, so the same text is stored and embedded in the
+/// answer with no second parse (a stored record read back is checked in `Record::of` instead).
+pub(super) fn to_store(state: &AppState, body: &CaseBody) -> Result<(String, String), Error> {
+    let assessment = state.engine.assess(&body.case, Options::default());
+    let mut assessment_json = Vec::with_capacity(32 * 1024);
+    state
+        .json
+        .write(&body.case, &assessment, Form::Full, &mut assessment_json);
+    let assessment_json =
+        String::from_utf8(assessment_json).map_err(|e| Error::Internal(e.to_string()))?;
+    let case_json = serde_json::from_slice::<Value>(&body.bytes)
+        .and_then(|value| serde_json::to_string(&value))
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    Ok((case_json, assessment_json))
 }
 
 /// Read a stored record.
@@ -252,7 +261,7 @@ async fn erase(
 /// byte is an error on PostgreSQL, not a miss).
 /// The record id of the path, once it is [plausible](plausible_record_id): an id that cannot be
 /// a record's is 404 at once, without asking the store.
-struct RecordId(String);
+pub(super) struct RecordId(pub(super) String);
 
 impl<S: Send + Sync> FromRequestParts<S> for RecordId {
     type Rejection = Response;
@@ -274,7 +283,7 @@ fn plausible_record_id(id: &str) -> bool {
 }
 
 /// The time now, RFC 3339 in UTC with microseconds, so that records sort by it.
-fn now() -> String {
+pub(super) fn now() -> String {
     format!("{:.6}", jiff::Timestamp::now())
 }
 

@@ -78,7 +78,7 @@ impl Definitions {
 }
 
 /// A definition, serialised.
-fn json(value: &impl serde::Serialize) -> Bytes {
+pub(super) fn json(value: &impl serde::Serialize) -> Bytes {
     Bytes::from(serde_json::to_vec(value).expect("a FHIR resource always serializes"))
 }
 
@@ -106,7 +106,8 @@ fn definition(definitions: &HashMap<&'static str, Bytes>, kind: &str, id: &str) 
     }
 }
 
-fn not_found(kind: &str, id: &str) -> Response {
+/// An OperationOutcome `not-found` for the resource `kind` with `id`, as a 404.
+pub(super) fn not_found(kind: &str, id: &str) -> Response {
     outcome(
         StatusCode::NOT_FOUND,
         &OperationOutcome::error(
@@ -252,7 +253,7 @@ impl FromRequest<AppState> for FhirBody {
 }
 
 /// Today's date and this moment, at the edge (the FHIR crate has no clock).
-fn now() -> (String, String) {
+pub(super) fn now() -> (String, String) {
     let timestamp = format!("{:.0}", jiff::Timestamp::now());
     let today = timestamp[..10].to_string();
     (today, timestamp)

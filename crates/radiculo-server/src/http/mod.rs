@@ -4,7 +4,9 @@
 pub mod assess;
 pub mod assessments;
 pub mod cds;
+pub mod episodes;
 pub mod fhir;
+pub mod fhir_episode;
 pub mod ops;
 pub mod reference;
 pub mod web;
@@ -31,7 +33,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(assess::router())
         .merge(assessments::router())
         .merge(cds::router())
+        .merge(episodes::router())
         .merge(fhir::router())
+        .merge(fhir_episode::router())
         .merge(reference::router())
         .merge(ops::router())
         .merge(web::router())

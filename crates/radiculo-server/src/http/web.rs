@@ -4,7 +4,8 @@
 //! Every file is compiled into the binary (`include_str!`), so the pages work with no files
 //! beside the binary and no internet: nothing is loaded from anywhere but this origin. The
 //! pages are static; everything clinical comes from the API (`/v1/interview`, `/v1/assess`,
-//! `/v1/findings`, `/v1/kb`), so the pages hold no clinical logic either.
+//! `/v1/findings`, `/v1/kb`, and `/v1/episodes/{id}` for an episode's timeline, read with the
+//! API key a clinician types in), so the pages hold no clinical logic either.
 //!
 //! These routes are added to the router without OpenAPI annotations: they are pages, not API
 //! operations, and stay out of `/openapi.json`.
@@ -83,6 +84,11 @@ pub const ASSETS: &[Asset] = &[
         path: "/assets/patient.js",
         content_type: JS,
         body: include_str!("../../web/patient.js"),
+    },
+    Asset {
+        path: "/assets/timeline.js",
+        content_type: JS,
+        body: include_str!("../../web/timeline.js"),
     },
     Asset {
         path: "/assets/clinician.js",

@@ -85,21 +85,36 @@ pub fn logs() -> &'static Captured {
     })
 }
 
-/// A router over a store in a temporary SQLite file.
+/// A router over a store in a temporary SQLite file (or on PostgreSQL: [`postgres_harness`]).
 pub struct Harness {
     pub app: Router,
     pub store: Store,
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
 }
 
 /// A harness with the default configuration, changed by `tweak`.
 pub async fn harness_with(tweak: impl FnOnce(&mut Config)) -> Harness {
-    logs();
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("radiculo.db").display());
-    let mut config = Config::with_database_url(url.clone());
+    harness_on(&url, Some(dir), tweak).await
+}
+
+/// A harness on the shared PostgreSQL test database, or `None` where there is none (see
+/// `postgres`: under CI that is a failure). Tests on it use tenant names of their own.
+pub async fn postgres_harness(what: &str) -> Option<Harness> {
+    let url = crate::postgres::postgres_url(what)?;
+    Some(harness_on(&url, None, |_| {}).await)
+}
+
+async fn harness_on(
+    url: &str,
+    dir: Option<tempfile::TempDir>,
+    tweak: impl FnOnce(&mut Config),
+) -> Harness {
+    logs();
+    let mut config = Config::with_database_url(url.to_owned());
     tweak(&mut config);
-    let store = Store::connect(&url).await.unwrap();
+    let store = Store::connect(url).await.unwrap();
     let app =
         radiculo_server::app(AppState::new(engine(), store.clone(), &config).expect("the state"));
     Harness {

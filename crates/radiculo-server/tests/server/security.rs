@@ -105,7 +105,10 @@ fn feedback_body(card: &str, comment: &str) -> String {
 /// fails the tests here until it is given one.
 fn good_body(operation: &Operation) -> String {
     match operation.path.as_str() {
-        "/v1/assess" | "/v1/interview" | "/v1/assessments" => EXAMPLE_CASE.to_owned(),
+        "/v1/assess" | "/v1/interview" | "/v1/assessments" | "/v1/episodes/{id}/assessments" => {
+            EXAMPLE_CASE.to_owned()
+        }
+        "/v1/episodes" => json!({"subject": "subject-b"}).to_string(),
         "/cds-services/radiculo-triage" => {
             crate::cds::cds_request(EXAMPLE_CASE, "patient-1").to_string()
         }
@@ -153,9 +156,13 @@ enum Isolation {
 /// parameter, and what tenant B must get from it. The test fails when the document has one
 /// that is not here, so a new stored route cannot go unchecked. Creations come last, so that
 /// B has nothing of its own while the others are checked.
-const SCOPED: [(&str, Isolation); 10] = [
+const SCOPED: [(&str, Isolation); 15] = [
     ("GET /v1/assessments/{id}", Isolation::NotFound),
     ("DELETE /v1/assessments/{id}", Isolation::NotFound),
+    ("GET /v1/episodes/{id}", Isolation::NotFound),
+    ("DELETE /v1/episodes/{id}", Isolation::NotFound),
+    ("POST /v1/episodes/{id}/assessments", Isolation::NotFound),
+    ("GET /fhir/EpisodeOfCare/{id}", Isolation::NotFound),
     ("GET /v1/assessments", Isolation::NoneOfTheirs),
     (
         "GET /cds-services/radiculo-triage/feedback",
@@ -169,15 +176,21 @@ const SCOPED: [(&str, Isolation); 10] = [
         Isolation::SharedDefinition,
     ),
     ("POST /v1/assessments", Isolation::StoredForTheCaller),
+    ("POST /v1/episodes", Isolation::StoredForTheCaller),
     (
         "POST /cds-services/radiculo-triage/feedback",
         Isolation::StoredForTheCaller,
     ),
 ];
 
-/// Text only tenant A's records hold (B cannot have sent it): A's tenant name, its cases' ids
-/// and its feedback's comments.
-const A_MARKERS: [&str; 3] = ["MARKER-TENANT-A", "MARKER-A-CASE", "MARKER-A-COMMENT"];
+/// Text only tenant A's records hold (B cannot have sent it): A's tenant name, its cases' ids,
+/// its feedback's comments and its episode's subject.
+const A_MARKERS: [&str; 4] = [
+    "MARKER-TENANT-A",
+    "MARKER-A-CASE",
+    "MARKER-A-COMMENT",
+    "MARKER-A-SUBJECT",
+];
 
 fn assert_nothing_of_a(what: &str, reply: &Reply) {
     let body = String::from_utf8_lossy(&reply.body);
@@ -224,6 +237,34 @@ async fn no_operation_gives_one_tenant_anything_of_another() {
             .iter()
             .map(|id| id.as_str().unwrap().to_owned()),
     );
+    // And an episode with an assessment in it.
+    let episode = h
+        .send(post(
+            "/v1/episodes",
+            Some(&a),
+            &json!({"subject": "MARKER-A-SUBJECT"}).to_string(),
+        ))
+        .await
+        .json(StatusCode::CREATED)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut case: Value = serde_json::from_str(EXAMPLE_CASE).unwrap();
+    case["id"] = json!("MARKER-A-CASE-3");
+    let in_episode = h
+        .send(post(
+            &format!("/v1/episodes/{episode}/assessments"),
+            Some(&a),
+            &case.to_string(),
+        ))
+        .await
+        .json(StatusCode::CREATED)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let episode_path = format!("/v1/episodes/{episode}");
+    let episode_before = h.send(get(&episode_path, Some(&a))).await.body;
+    a_ids.extend([episode.clone(), in_episode]);
     let mut a_cursors = Vec::new();
     let mut a_lists = Vec::new();
     for list in ["/v1/assessments", feedback] {
@@ -253,10 +294,21 @@ async fn no_operation_gives_one_tenant_anything_of_another() {
         let operation = operations.iter().find(|o| o.name() == name).unwrap();
         match isolation {
             Isolation::NotFound => {
+                // With a body it would accept, so that only the id can make it a 404.
+                let body = if operation.takes_body {
+                    good_body(operation)
+                } else {
+                    String::new()
+                };
                 for id in &a_ids {
                     let uri = operation.uri(id);
-                    let reply = h.send(call(operation, &uri, Some(&b), "")).await;
-                    reply.problem(StatusCode::NOT_FOUND);
+                    let reply = h.send(call(operation, &uri, Some(&b), &body)).await;
+                    if operation.path.starts_with("/fhir/") {
+                        // A FHIR read's 404 is an OperationOutcome.
+                        reply.fhir(StatusCode::NOT_FOUND, "OperationOutcome");
+                    } else {
+                        reply.problem(StatusCode::NOT_FOUND);
+                    }
                     assert_nothing_of_a(&format!("{name} as {uri}"), &reply);
                 }
             }
@@ -334,6 +386,9 @@ async fn no_operation_gives_one_tenant_anything_of_another() {
         read.json(StatusCode::OK);
         assert_eq!(&read.body, created);
     }
+    let episode_after = h.send(get(&episode_path, Some(&a))).await;
+    episode_after.json(StatusCode::OK);
+    assert_eq!(episode_after.body, episode_before, "A's episode");
     for (list, before) in &a_lists {
         let after = h.send(get(list, Some(&a))).await;
         after.json(StatusCode::OK);
@@ -457,6 +512,17 @@ async fn every_response_carries_the_security_headers() {
             .json(StatusCode::CREATED);
         records.push(record["id"].as_str().unwrap().to_owned());
     }
+    let episode = h
+        .send(post(
+            "/v1/episodes",
+            Some(&key),
+            &json!({"subject": "mrn-1"}).to_string(),
+        ))
+        .await
+        .json(StatusCode::CREATED)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let unknown = "00000000-0000-4000-8000-000000000000";
     let mut checked = 0;
     let mut check = |what: String, reply: Reply| {
@@ -470,7 +536,12 @@ async fn every_response_carries_the_security_headers() {
     operations.sort_by_key(|o| o.method == Method::DELETE);
     for operation in &operations {
         let name = operation.name();
-        let id = operation.example.as_deref().unwrap_or(&records[0]);
+        let record = if operation.path.contains("pisode") {
+            &episode
+        } else {
+            &records[0]
+        };
+        let id = operation.example.as_deref().unwrap_or(record);
         let uri = operation.uri(id);
         let body = if operation.takes_body {
             good_body(operation)
@@ -493,7 +564,7 @@ async fn every_response_carries_the_security_headers() {
         if operation.has_path_parameter() {
             let reply = check(
                 format!("{name} unknown"),
-                h.send(call(operation, &operation.uri(unknown), Some(&key), ""))
+                h.send(call(operation, &operation.uri(unknown), Some(&key), &body))
                     .await,
             );
             assert_eq!(reply.status, StatusCode::NOT_FOUND, "{name}");
@@ -607,8 +678,21 @@ const FHIR_BODIED: [&str; 3] = [
 async fn deeply_nested_json_is_a_400_on_every_route_that_takes_a_body() {
     let h = harness().await;
     let key = h.key("clinic-a").await;
+    // An episode of the key's tenant, so that a route under one reaches its body.
+    let episode = h
+        .send(post(
+            "/v1/episodes",
+            Some(&key),
+            &json!({"subject": "mrn-1"}).to_string(),
+        ))
+        .await
+        .json(StatusCode::CREATED)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let mut routes = BTreeSet::new();
     for operation in operations(&h).await.iter().filter(|o| o.takes_body) {
+        let uri = operation.uri(&episode);
         routes.insert(operation.path.clone());
         let limit = if FHIR_BODIED.contains(&operation.path.as_str()) {
             MAX_FHIR_BODY_BYTES
@@ -632,15 +716,13 @@ async fn deeply_nested_json_is_a_400_on_every_route_that_takes_a_body() {
                 body.len(),
                 &body[..16]
             );
-            let reply = h
-                .send(call(operation, &operation.path, Some(&key), &body))
-                .await;
+            let reply = h.send(call(operation, &uri, Some(&key), &body)).await;
             assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{what}");
             let text = String::from_utf8_lossy(&reply.body);
             assert!(text.contains("recursion limit"), "{what}: {text}");
         }
     }
-    assert_eq!(routes.len(), 7, "{routes:?}");
+    assert_eq!(routes.len(), 9, "{routes:?}");
     // Nothing was stored from any of them.
     for list in ["/v1/assessments", "/cds-services/radiculo-triage/feedback"] {
         let page = h.send(get(list, Some(&key))).await.json(StatusCode::OK);
