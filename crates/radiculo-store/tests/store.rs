@@ -1486,7 +1486,7 @@ async fn migrating_a_first_release_database_keeps_every_row() {
         .unwrap();
         raw.close().await;
 
-        // This build opens it: migration 0002 is applied, and everything is still there.
+        // This build opens it: migrations 0002 and 0003 are applied, and everything is still there.
         let store = db.open().await;
         let raw = db.raw().await;
         let versions: Vec<i64> =
@@ -1494,7 +1494,7 @@ async fn migrating_a_first_release_database_keeps_every_row() {
                 .fetch_all(&raw)
                 .await
                 .unwrap();
-        assert_eq!(versions, [1, 2], "{:?}", db.backend);
+        assert_eq!(versions, [1, 2, 3], "{:?}", db.backend);
         raw.close().await;
         for record in &old {
             assert_eq!(
