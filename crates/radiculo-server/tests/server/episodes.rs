@@ -9,7 +9,7 @@ use crate::common::*;
 
 /// A case of a scripted course: left L5 radicular pain with `extra` findings present, on day
 /// `days` of the symptoms, with pain `pain` out of 10.
-fn visit(days: u32, pain: u8, extra: &[&str]) -> String {
+pub fn visit(days: u32, pain: u8, extra: &[&str]) -> String {
     let mut evidence = vec![
         json!({"id": "pain.lateral_leg.left", "state": "present"}),
         json!({"id": "numbness.dorsum_foot.left", "state": "present"}),

@@ -8,25 +8,7 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use crate::common::*;
-
-/// A case of a course getting worse: left L5 radicular pain with `extra` findings present.
-fn visit(days: u32, pain: u8, extra: &[&str]) -> String {
-    let mut evidence = vec![
-        json!({"id": "pain.lateral_leg.left", "state": "present"}),
-        json!({"id": "numbness.dorsum_foot.left", "state": "present"}),
-        json!({"id": "slr.left", "state": "present"}),
-        json!({"id": "cough_sneeze_strain_worse", "state": "present"}),
-    ];
-    evidence.extend(extra.iter().map(|id| json!({"id": id, "state": "present"})));
-    json!({
-        "age": 44,
-        "sex": "male",
-        "symptom_duration_days": days,
-        "pain_score": pain,
-        "evidence": evidence,
-    })
-    .to_string()
-}
+use crate::episodes::visit;
 
 fn worsening_course() -> [String; 3] {
     [
